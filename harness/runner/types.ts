@@ -1,0 +1,62 @@
+/** Plain data crossing the worker boundary (no Error objects, no classes). */
+import type { MessagePort } from 'node:worker_threads';
+import type { TargetDescription } from '../targets/target.js';
+
+export type Outcome = 'pass' | 'fail' | 'skip' | 'timeout' | 'crash' | 'error';
+
+export interface Evidence {
+  call: string;
+  detail?: string;
+  ret: number;
+  errno?: string;
+}
+
+export interface TestError {
+  message: string;
+  stack?: string;
+  expected?: string;
+  actual?: string;
+}
+
+/** A test as the collector found it, before running. */
+export interface CollectedTest {
+  /** Stable within a suite: `<suite>::<full title>`. */
+  id: string;
+  suite: string;
+  title: string;
+  rules: string[];
+  requires: string[];
+  exclusive: boolean;
+}
+
+export interface TestResult extends CollectedTest {
+  target: string;
+  outcome: Outcome;
+  durationMs: number;
+  skipReason?: string;
+  error?: TestError;
+  evidence: Evidence[];
+}
+
+export interface WorkerTask {
+  mode: 'collect' | 'run';
+  /** file: URL of the compiled suite. */
+  suiteUrl: string;
+  suite: string;
+  target: string;
+  /** Run only these test ids (all when absent). */
+  only?: string[];
+  timeoutMs: number;
+  /** Receives WorkerEvent messages while the task runs. */
+  port?: MessagePort;
+}
+
+export type WorkerEvent = { type: 'begin'; id: string } | { type: 'end'; result: TestResult };
+
+export interface WorkerReply {
+  tests: CollectedTest[];
+  results: TestResult[];
+  target?: TargetDescription;
+  /** The task could not start (bad target, suite failed to load). */
+  error?: string;
+}

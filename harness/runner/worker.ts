@@ -1,0 +1,157 @@
+/**
+ * A piscina task: load one compiled suite into a fresh Mocha against one
+ * target, optionally run it, and return plain data.
+ *
+ * Mocha is loaded with pre-require / import(url?run=N) / post-require: on
+ * Node 20 its own loader goes through require(esm), whose module cache it
+ * cannot clear, and a re-run in a warm worker silently finds 0 tests
+ * (toolchain.md §4.1). The query makes every load a fresh module instance.
+ */
+import { threadId } from 'node:worker_threads';
+import Mocha from 'mocha';
+import { createTarget } from '../targets/registry.js';
+import type { Target } from '../targets/target.js';
+import { setTarget } from '../../suites/support/context.js';
+import type { CheckMeta } from '../../suites/support/check.js';
+import type { CollectedTest, Outcome, TestError, TestResult, WorkerEvent, WorkerReply, WorkerTask } from './types.js';
+
+let loads = 0;
+
+// Mocha removes its own listener and re-emits unhandled rejections; without one
+// a floating rejection would leave the test passing (toolchain.md §4.6). Rethrow
+// it as an uncaught exception, which mocha attributes to the running test.
+process.on('unhandledRejection', (reason) => {
+  setImmediate(() => {
+    throw reason instanceof Error ? reason : new Error(`unhandled rejection: ${String(reason)}`);
+  });
+});
+
+function metaOf(test: Mocha.Runnable): CheckMeta | undefined {
+  return (test as unknown as { cts?: CheckMeta }).cts;
+}
+
+function collected(suite: string, test: Mocha.Test): CollectedTest {
+  const meta = metaOf(test);
+  return {
+    id: `${suite}::${test.fullTitle()}`,
+    suite,
+    title: test.fullTitle(),
+    rules: meta?.rules ?? [],
+    requires: meta?.requires ?? [],
+    exclusive: meta?.exclusive ?? false,
+  };
+}
+
+function plainError(err: unknown): TestError {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const e = err as Error & { expected?: unknown; actual?: unknown; showDiff?: boolean };
+  const out: TestError = { message: e.message, stack: e.stack };
+  if (e.showDiff !== false && e.expected !== undefined) out.expected = JSON.stringify(e.expected);
+  if (e.showDiff !== false && e.actual !== undefined) out.actual = JSON.stringify(e.actual);
+  return out;
+}
+
+function isTimeout(err: unknown): boolean {
+  return (err as { code?: string } | undefined)?.code === 'ERR_MOCHA_TIMEOUT';
+}
+
+async function load(mocha: Mocha, task: WorkerTask): Promise<void> {
+  const url = new URL(task.suiteUrl);
+  url.searchParams.set('run', `${threadId}-${++loads}`);
+  const file = url.pathname;
+  mocha.suite.emit('pre-require', globalThis, file, mocha);
+  const mod = await import(url.href);
+  mocha.suite.emit('require', mod, file, mocha);
+  mocha.suite.emit('post-require', globalThis, file, mocha);
+}
+
+/** Keep only the selected tests; drop suites left empty. */
+function select(suite: Mocha.Suite, name: string, only: ReadonlySet<string>): void {
+  suite.tests = suite.tests.filter((t) => only.has(`${name}::${t.fullTitle()}`));
+  for (const child of suite.suites) select(child, name, only);
+  suite.suites = suite.suites.filter((s) => s.total() > 0);
+}
+
+export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
+  const post = (e: WorkerEvent) => task.port?.postMessage(e);
+  let target: Target;
+  try {
+    target = await createTarget(task.target);
+  } catch (e) {
+    task.port?.close();
+    return { tests: [], results: [], error: `target ${task.target}: ${(e as Error).message}` };
+  }
+  setTarget(target);
+  const results: TestResult[] = [];
+  const mocha = new Mocha({ timeout: task.timeoutMs });
+  try {
+    try {
+      await load(mocha, task);
+    } catch (e) {
+      return { tests: [], results: [], error: `suite ${task.suite} failed to load: ${(e as Error).stack ?? e}` };
+    }
+    if (task.only) select(mocha.suite, task.suite, new Set(task.only));
+    const tests: CollectedTest[] = [];
+    mocha.suite.eachTest((t) => void tests.push(collected(task.suite, t)));
+    if (task.mode === 'collect') return { tests, results, target: target.description };
+
+    const began = new Map<string, number>();
+    let hookFailure: { title: string; error: TestError } | undefined;
+    const finish = (test: Mocha.Test, outcome: Outcome, err?: unknown) => {
+      const base = collected(task.suite, test);
+      if (results.some((r) => r.id === base.id)) return; // mocha may report a test twice (fail after timeout)
+      const meta = metaOf(test);
+      const start = began.get(base.id) ?? performance.now();
+      const result: TestResult = {
+        ...base,
+        target: task.target,
+        outcome,
+        durationMs: Math.round((performance.now() - start) * 1000) / 1000,
+        evidence: meta?.evidence ?? [],
+      };
+      if (outcome === 'skip') result.skipReason = meta?.skipReason ?? 'skipped without a reason';
+      if (err !== undefined) result.error = plainError(err);
+      results.push(result);
+      post({ type: 'end', result });
+    };
+
+    // Listeners go on in the reporter's constructor, before the runner starts.
+    const { constants: C } = Mocha.Runner;
+    mocha.reporter(
+      class {
+        constructor(runner: Mocha.Runner) {
+          runner.on(C.EVENT_TEST_BEGIN, (test: Mocha.Test) => {
+            const id = `${task.suite}::${test.fullTitle()}`;
+            began.set(id, performance.now());
+            post({ type: 'begin', id });
+          });
+          runner.on(C.EVENT_TEST_PASS, (test: Mocha.Test) => finish(test, 'pass'));
+          runner.on(C.EVENT_TEST_PENDING, (test: Mocha.Test) => finish(test, 'skip'));
+          runner.on(C.EVENT_TEST_FAIL, (test: Mocha.Runnable, err: unknown) => {
+            if ((test as { type?: string }).type === 'hook') {
+              hookFailure ??= { title: test.fullTitle(), error: plainError(err) };
+              return;
+            }
+            finish(test as Mocha.Test, isTimeout(err) ? 'timeout' : 'fail', err);
+          });
+        }
+      } as unknown as Mocha.ReporterConstructor,
+    );
+    await new Promise<void>((resolve) => mocha.run(() => resolve()));
+
+    // A failed hook reports itself, not the tests it blocked (toolchain.md §4.4): mark them.
+    for (const t of tests) {
+      if (results.some((r) => r.id === t.id)) continue;
+      const why = hookFailure ? `not run: ${hookFailure.title} failed: ${hookFailure.error.message}` : 'not run: mocha did not report this test';
+      const result: TestResult = { ...t, target: task.target, outcome: hookFailure ? 'fail' : 'error', durationMs: 0, evidence: [], error: { message: why, stack: hookFailure?.error.stack } };
+      results.push(result);
+      post({ type: 'end', result });
+    }
+    return { tests, results, target: target.description };
+  } finally {
+    mocha.dispose();
+    setTarget(undefined);
+    await target.dispose().catch(() => undefined);
+    task.port?.close();
+  }
+}

@@ -1,0 +1,66 @@
+import { CtsError } from '../errors.js';
+import { DEFECTS, MODELS } from '../../reference-driver/index.js';
+
+/** A parsed target string. */
+export type TargetSpec =
+  | { kind: 'sim'; model: string; fw?: string; defects: string[]; text: string }
+  | { kind: 'exec'; command: string; text: string }
+  | { kind: 'dev'; path: string; text: string };
+
+const SIM = /^sim:([a-z0-9_-]+)(?:@([A-Za-z0-9._*-]+))?((?:\+[a-z0-9-]+)*)$/;
+
+/**
+ * Parse `sim:<model>[@<fw>][+<defect>…]`, `exec:<command line>` or `dev:<path>|dev:all`.
+ * `sim:<model>@*` stands for every firmware version of the model (see expandTargets).
+ */
+export function parseTarget(text: string): TargetSpec {
+  if (text.startsWith('sim:')) {
+    const m = SIM.exec(text);
+    if (!m) {
+      throw new CtsError('CTS_E_TARGET_SPEC', `malformed target '${text}': expected sim:<model>[@<fw>][+<defect>…]`);
+    }
+    const [, model, fw, defectPart] = m as unknown as [string, string, string | undefined, string];
+    const known = MODELS[model];
+    if (!known) {
+      throw new CtsError('CTS_E_UNKNOWN_MODEL', `unknown model '${model}' in target '${text}' (known: ${Object.keys(MODELS).join(', ')})`);
+    }
+    if (fw !== undefined && fw !== '*' && !known.fwVersions.includes(fw)) {
+      throw new CtsError('CTS_E_UNKNOWN_FW', `model '${model}' has no firmware '${fw}' (known: ${known.fwVersions.join(', ')}, or * for all)`);
+    }
+    const defects = defectPart ? defectPart.slice(1).split('+') : [];
+    for (const d of defects) {
+      if (!DEFECTS.some((e) => e.id === d)) {
+        throw new CtsError('CTS_E_UNKNOWN_DEFECT', `unknown defect '${d}' in target '${text}'`, 'fwctl-cts defects lists them');
+      }
+    }
+    return { kind: 'sim', model, fw, defects, text };
+  }
+  if (text.startsWith('exec:')) {
+    const command = text.slice(5).trim();
+    if (!command) throw new CtsError('CTS_E_TARGET_SPEC', `malformed target '${text}': exec: needs a command line`);
+    return { kind: 'exec', command, text };
+  }
+  if (text.startsWith('dev:')) {
+    const path = text.slice(4);
+    if (path !== 'all' && !/^\/dev\/fwctl\/fwctl\d+$/.test(path)) {
+      throw new CtsError('CTS_E_TARGET_SPEC', `malformed target '${text}': expected dev:/dev/fwctl/fwctlN or dev:all`);
+    }
+    return { kind: 'dev', path, text };
+  }
+  throw new CtsError('CTS_E_TARGET_SPEC', `malformed target '${text}': expected sim:…, exec:… or dev:…`);
+}
+
+/** Expand `@*` into one target string per firmware version, keeping order. */
+export function expandTargets(texts: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const text of texts) {
+    const spec = parseTarget(text);
+    if (spec.kind === 'sim' && spec.fw === '*') {
+      const suffix = spec.defects.map((d) => `+${d}`).join('');
+      for (const fw of MODELS[spec.model]!.fwVersions) out.push(`sim:${spec.model}@${fw}${suffix}`);
+    } else {
+      out.push(text);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,104 @@
+/**
+ * The target interface: how every suite talks to a fwctl driver, whether it is
+ * the in-process reference driver, a program over the wire protocol, or the
+ * real kernel. Suites see only this file's types.
+ *
+ * User memory is explicit: a test allocates buffers in the target's address
+ * space and puts their addresses into raw structs, so size, tail and pointer
+ * tests (bad pointers included) are expressible on every target.
+ */
+
+/** A buffer in the target process's address space. `bytes` is the live content. */
+export interface UserBuffer {
+  readonly addr: bigint;
+  readonly bytes: Buffer;
+}
+
+/** An address no target maps: the first page is never mapped on Linux (mmap_min_addr). */
+export const UNMAPPED_ADDRESS = 0x10n;
+
+/** What ioctl(2) (or read/write/mmap) returned: 0 or -1 with an errno name. */
+export interface SyscallResult {
+  ret: number;
+  /** The errno name when ret is -1 (e.g. 'ENOTTY'). */
+  errno?: string;
+}
+
+/** One process using the device: its memory and its descriptors. */
+export interface TargetProcess {
+  /** Allocate a zeroed buffer (or a copy of `init`) in this process's memory. */
+  alloc(sizeOrInit: number | Uint8Array): UserBuffer;
+  /** Release a buffer; its address becomes unmapped. */
+  free(buf: UserBuffer): void;
+  /** open(2) the device node; rejects with a SyscallError on failure. */
+  open(): Promise<number>;
+  /** ioctl(2) with `arg` as the pointer argument. Never rejects for an errno. */
+  ioctl(fd: number, request: number, arg: bigint): Promise<SyscallResult>;
+  close(fd: number): Promise<SyscallResult>;
+}
+
+/** open(2) failed. */
+export class SyscallError extends Error {
+  constructor(
+    readonly call: string,
+    readonly errno: string,
+  ) {
+    super(`${call} failed: ${errno}`);
+    this.name = 'SyscallError';
+  }
+}
+
+/**
+ * Optional capabilities ("parts"). A test that needs one declares it; a target
+ * without it makes the test skip with the reason, never pass.
+ */
+export interface TargetParts {
+  /** Read the kernel's taint mask (/proc/sys/kernel/tainted). */
+  taint?: {
+    read(): Promise<number>;
+    /** Start from a clean kernel (a reboot); only throw-away targets have it. */
+    reset?(): Promise<void>;
+  };
+  /** The kernel log, to see the fwctl full-access warning (R-3). */
+  kernelLog?: { read(): Promise<string[]> };
+  /** A second process without CAP_SYS_RAWIO in the init user namespace. */
+  credentials?: { withoutRawio(): Promise<TargetProcess & { dispose(): Promise<void> }> };
+  /** Unbind and rebind the device's driver (hot-unplug). */
+  hotplug?: {
+    /** The registered device's name, e.g. 'fwctl0'; undefined while unbound. */
+    current(): Promise<string | undefined>;
+    unregister(): Promise<void>;
+    /** Rebind; returns the new device's name, e.g. 'fwctl1'. */
+    register(): Promise<string>;
+  };
+  /** read(2), write(2) and mmap(2) on a descriptor (D-8). */
+  fileOps?: { call(fd: number, op: 'read' | 'write' | 'mmap'): Promise<SyscallResult> };
+}
+
+export type PartName = keyof TargetParts;
+
+/** What a target says about itself; goes into the report's inventory. */
+export interface TargetDescription {
+  /** The target string it was made from, e.g. 'sim:cxl@1.0+no-emsgsize'. */
+  spec: string;
+  kind: 'sim' | 'exec' | 'dev';
+  /** Device model or device type, lower case ('cxl'). */
+  model: string;
+  /** Firmware version, when known. */
+  fw?: string;
+  /** Device node name, e.g. 'fwctl0'. */
+  device?: string;
+  /** Reference-driver defects switched on (sim only). */
+  defects?: string[];
+  /** The uAPI device type the target claims, checked against FWCTL_INFO (I-5). */
+  expectedDeviceType?: number;
+  /** Whether the harness's own process has CAP_SYS_RAWIO; unknown when absent. */
+  capSysRawio?: boolean;
+}
+
+export interface Target extends TargetProcess {
+  readonly description: TargetDescription;
+  readonly parts: TargetParts;
+  /** Release everything the target holds. */
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,197 @@
+/**
+ * The kernel's CXL fwctl driver (drivers/cxl/core/features.c, digest §3.3):
+ * a cached feature list, Get Supported / Get / Set Feature, and the
+ * effects-to-scope policy. Every validation failure is EINVAL.
+ */
+import {
+  CXL_EFFECTS_IMMEDIATE,
+  CXL_EFFECTS_RESET,
+  CXL_FEAT_ENTRY_SIZE,
+  CXL_GET_FEAT_IN_SIZE,
+  CXL_GET_SUP_FEATS_IN_SIZE,
+  CXL_OUT_HEADER,
+  CXL_OUT_PAYLOAD,
+  CXL_RPC_HEADER,
+  CXL_SET_FEAT_HEADER,
+  CxlEffect,
+  CxlFeatFlag,
+  CxlOpcode,
+  CxlRetval,
+  CxlSetFlag,
+  decodeFeatEntry,
+  uuidString,
+  type CxlFeatEntry,
+} from '../../../uapi/cxl.js';
+import { DeviceType, Scope } from '../../../uapi/fwctl.js';
+import type { FwctlOps, RpcResponse, Uctx } from '../../core/ops.js';
+import { fail } from '../../kernel/errno.js';
+import type { SimKernel } from '../../kernel/kernel.js';
+import type { CxlMailbox } from './mailbox.js';
+
+/** Past this the real kernel would read far out of bounds; the model stops reading. */
+const MODELLED_MAX = 2 * 1024 * 1024;
+
+/** include/cxl/features.h: features the kernel keeps to itself (only the first is modelled). */
+const KERNEL_EXCLUSIVE = new Set(['96dad7d6-fde8-482b-a733-75774e06db8a']);
+
+export class CxlFwctlDriver implements FwctlOps {
+  readonly deviceType = DeviceType.CXL;
+  /** The supported-feature list, cached at probe (devm_cxl_setup_features). */
+  private readonly entries: { entry: CxlFeatEntry; raw: Buffer }[];
+
+  constructor(
+    private readonly mailbox: CxlMailbox,
+    private readonly kernel: SimKernel,
+  ) {
+    const { entries } = mailbox.getSupportedFeatures(0, Number.MAX_SAFE_INTEGER);
+    this.entries = entries.map((raw) => ({ entry: decodeFeatEntry(raw), raw }));
+  }
+
+  /** devm_cxl_setup_fwctl registers only when a user (non-exclusive) feature exists. */
+  get hasUserFeatures(): boolean {
+    return this.entries.some((e) => !KERNEL_EXCLUSIVE.has(e.entry.uuid));
+  }
+
+  openUctx(_uctx: Uctx): void {}
+  closeUctx(_uctx: Uctx): void {}
+
+  fwRpc(_uctx: Uctx, scope: number, input: Buffer, outLen: number): RpcResponse {
+    // The kernel reads the request without checking in_len against op_size
+    // (digest §3.3 hazards). The model reads zeros past in_len and logs it.
+    const opSize = input.length >= 12 ? input.readUInt32LE(8) : 0;
+    if (input.length < CXL_RPC_HEADER + Math.min(opSize, MODELLED_MAX)) {
+      this.kernel.printk(`cxl: hazard: fwctl_rpc_cxl op_size=${opSize} read past in_len=${input.length}`);
+    }
+    const req = Buffer.alloc(Math.max(input.length, CXL_RPC_HEADER + Math.min(Math.max(opSize, CXL_SET_FEAT_HEADER), MODELLED_MAX)));
+    input.copy(req);
+    const opcode = req.readUInt32LE(0) & 0xffff; // u16 opcode = rpc_in->opcode
+    if (!this.validate(req, scope, opcode)) fail('EINVAL');
+    switch (opcode) {
+      case CxlOpcode.GET_SUPPORTED_FEATURES:
+        return this.getSupportedFeatures(req);
+      case CxlOpcode.GET_FEATURE:
+        return this.getFeature(req, outLen);
+      case CxlOpcode.SET_FEATURE:
+        return this.setFeature(req, outLen);
+      default:
+        fail('EOPNOTSUPP');
+    }
+  }
+
+  /** cxlctl_validate_hw_command. */
+  private validate(req: Buffer, scope: number, opcode: number): boolean {
+    switch (opcode) {
+      case CxlOpcode.GET_SUPPORTED_FEATURES:
+      case CxlOpcode.GET_FEATURE:
+        return true; // any scope
+      case CxlOpcode.SET_FEATURE:
+        return this.validateSetFeature(req, scope);
+      default:
+        return false;
+    }
+  }
+
+  /** cxlctl_validate_set_features: the effects-to-scope policy. */
+  private validateSetFeature(req: Buffer, scope: number): boolean {
+    if (req.readUInt32LE(8) < 16) return false; // op_size < sizeof(uuid_t)
+    const feat = this.entries.find((e) => e.entry.uuid === uuidString(req.subarray(16, 32)))?.entry;
+    if (!feat || !(feat.flags & CxlFeatFlag.CHANGEABLE)) return false;
+    const effects = feat.effects;
+    if (effects & CxlEffect.RESERVED_MASK) {
+      this.kernel.printk('cxl: Reserved bits set in the Feature effects field!');
+      return false;
+    }
+    if (effects & CxlEffect.BACKGROUND) return false;
+    if (!(effects & CXL_EFFECTS_IMMEDIATE) && !(effects & CXL_EFFECTS_RESET)) return false;
+    if (effects & CXL_EFFECTS_IMMEDIATE) return scope >= Scope.DEBUG_WRITE_FULL;
+    return scope >= Scope.DEBUG_WRITE;
+  }
+
+  /** Served from the kernel's cache; reports 8 bytes more than it writes (digest §3.3). */
+  private getSupportedFeatures(req: Buffer): RpcResponse {
+    if (req.readUInt32LE(8) !== CXL_GET_SUP_FEATS_IN_SIZE) fail('EINVAL');
+    const count = req.readUInt32LE(16);
+    const start = req.readUInt16LE(20);
+    if (start >= this.entries.length) fail('EINVAL');
+    const n = Math.min(Math.floor(count / CXL_FEAT_ENTRY_SIZE), this.entries.length - start);
+    const payload = 8 + n * CXL_FEAT_ENTRY_SIZE; // struct_size(feat_out, ents, n)
+    const outSize = CXL_OUT_HEADER + payload;
+    const out = Buffer.alloc(outSize);
+    out.writeUInt32LE(payload, 0);
+    out.writeUInt32LE(CxlRetval.SUCCESS, 4);
+    out.writeUInt16LE(n, 8);
+    out.writeUInt16LE(this.entries.length, 10);
+    for (let i = 0; i < n; i++) {
+      const ent = Buffer.from(this.entries[start + i]!.raw);
+      if (KERNEL_EXCLUSIVE.has(this.entries[start + i]!.entry.uuid)) {
+        ent.writeUInt16LE(0, 20); // set_feat_size = 0
+        ent.writeUInt32LE(ent.readUInt32LE(22) & ~CxlFeatFlag.CHANGEABLE, 22);
+      }
+      ent.copy(out, 16 + i * CXL_FEAT_ENTRY_SIZE);
+    }
+    return { out, outLen: outSize };
+  }
+
+  private getFeature(req: Buffer, outLen: number): RpcResponse {
+    if (req.readUInt32LE(8) !== CXL_GET_FEAT_IN_SIZE) fail('EINVAL');
+    const uuid = uuidString(req.subarray(16, 32));
+    const offset = req.readUInt16LE(32);
+    const count = req.readUInt16LE(34);
+    const selection = req.readUInt8(36);
+    if (count === 0) fail('EINVAL');
+    if (outLen < CXL_OUT_PAYLOAD + count) {
+      this.kernel.printk(`cxl: hazard: Get Feature count=${count} overruns out_len=${outLen}`);
+    }
+    const out = Buffer.alloc(Math.max(outLen, CXL_OUT_PAYLOAD + count, CXL_OUT_HEADER));
+    const res = this.readFeature(uuid, offset, count, selection);
+    if (res.retval !== CxlRetval.SUCCESS) {
+      out.writeUInt32LE(0, 0);
+      out.writeUInt32LE(res.retval, 4);
+      return { out, outLen: CXL_OUT_HEADER };
+    }
+    out.writeUInt32LE(res.data.length, 0);
+    out.writeUInt32LE(CxlRetval.SUCCESS, 4);
+    res.data.copy(out, CXL_OUT_PAYLOAD);
+    return { out, outLen: CXL_OUT_HEADER + res.data.length };
+  }
+
+  /** cxl_get_feature: mailbox-sized chunks. */
+  private readFeature(uuid: string, offset: number, count: number, selection: number) {
+    const chunks: Buffer[] = [];
+    for (let got = 0; got < count; ) {
+      const len = Math.min(count - got, this.mailbox.payloadSize);
+      const r = this.mailbox.getFeature(uuid, offset + got, len, selection);
+      if (r.retval !== CxlRetval.SUCCESS || r.data.length === 0) return { retval: r.retval, data: Buffer.alloc(0) };
+      chunks.push(r.data);
+      got += r.data.length;
+    }
+    return { retval: CxlRetval.SUCCESS, data: Buffer.concat(chunks) };
+  }
+
+  private setFeature(req: Buffer, outLen: number): RpcResponse {
+    const opSize = req.readUInt32LE(8);
+    if (opSize <= CXL_SET_FEAT_HEADER) fail('EINVAL');
+    const uuid = uuidString(req.subarray(16, 32));
+    if (KERNEL_EXCLUSIVE.has(uuid)) fail('EPERM');
+    const offset = req.readUInt16LE(36);
+    const userFlags = req.readUInt32LE(32);
+    const data = req.subarray(48, 48 + (opSize - CXL_SET_FEAT_HEADER));
+    const out = Buffer.alloc(Math.max(outLen, CXL_OUT_HEADER));
+    out.writeUInt32LE(0, 0);
+    out.writeUInt32LE(this.writeFeature(uuid, userFlags, offset, data), 4);
+    return { out, outLen: CXL_OUT_HEADER };
+  }
+
+  /** cxl_set_feature: the user's transfer bits are replaced; SAVED_ACROSS_RESET is forced. */
+  private writeFeature(uuid: string, userFlags: number, offset: number, data: Buffer): number {
+    const base = (userFlags & ~CxlSetFlag.TRANSFER_MASK) | CxlSetFlag.SAVED_ACROSS_RESET;
+    const room = this.mailbox.payloadSize - CXL_SET_FEAT_HEADER;
+    if (data.length <= room) return this.mailbox.setFeature(uuid, base | CxlSetFlag.FULL, offset, data);
+    for (let sent = 0; sent < data.length; sent += room) {
+      const mode = sent === 0 ? CxlSetFlag.INITIATE : sent + room >= data.length ? CxlSetFlag.FINISH : CxlSetFlag.CONTINUE;
+      const rc = this.mailbox.setFeature(uuid, base | mode, offset + sent, data.subarray(sent, sent + room));
+      if (rc !== CxlRetval.SUCCESS) return rc;
+    }
+    return CxlRetval.SUCCESS;
+  }
+}

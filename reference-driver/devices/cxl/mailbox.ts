@@ -1,0 +1,73 @@
+/**
+ * The device's firmware as seen through the CXL mailbox. Behaviour follows the
+ * kernel's cxl_test mock (tools/testing/cxl/test/mem.c, digest §6): a Get
+ * Feature past the feature's size is INPUT, a Set Feature needs transfer mode
+ * FULL at offset 0, and an unknown UUID is UNSUPPORTED.
+ */
+import {
+  CXL_FEAT_ENTRY_SIZE,
+  CxlRetval,
+  CxlSetFlag,
+  encodeFeatEntry,
+  type CxlFeatEntry,
+} from '../../../uapi/cxl.js';
+import firmware from './firmware.json' with { type: 'json' };
+
+export interface FeatureSpec extends CxlFeatEntry {
+  name: string;
+  initial: string;
+}
+
+interface FeatureState {
+  spec: FeatureSpec;
+  current: Buffer;
+  saved: Buffer;
+  readonly defaults: Buffer;
+}
+
+export type MailboxResult = { retval: number; data: Buffer };
+
+export const CXL_FW_VERSIONS = Object.keys(firmware.versions);
+
+export class CxlMailbox {
+  readonly payloadSize = firmware.payloadSize;
+  private readonly features: FeatureState[];
+
+  constructor(readonly fwVersion: string) {
+    const version = (firmware.versions as Record<string, { features: FeatureSpec[] }>)[fwVersion];
+    if (!version) throw new Error(`unknown CXL firmware version ${fwVersion}`);
+    this.features = version.features.map((spec) => {
+      const initial = Buffer.from(spec.initial, 'hex');
+      return { spec, current: Buffer.from(initial), saved: Buffer.from(initial), defaults: initial };
+    });
+  }
+
+  private find(uuid: string): FeatureState | undefined {
+    return this.features.find((f) => f.spec.uuid === uuid);
+  }
+
+  /** Get Supported Features: the device's own, unfiltered entries. */
+  getSupportedFeatures(startIdx: number, count: number): { total: number; entries: Buffer[] } {
+    const n = Math.max(0, Math.min(Math.floor(count / CXL_FEAT_ENTRY_SIZE), this.features.length - startIdx));
+    const entries = this.features.slice(startIdx, startIdx + n).map((f) => encodeFeatEntry(f.spec));
+    return { total: this.features.length, entries };
+  }
+
+  getFeature(uuid: string, offset: number, count: number, selection: number): MailboxResult {
+    const f = this.find(uuid);
+    if (!f) return { retval: CxlRetval.UNSUPPORTED, data: Buffer.alloc(0) };
+    const src = selection === 1 ? f.defaults : selection === 2 ? f.saved : f.current;
+    if (offset + count > src.length) return { retval: CxlRetval.INPUT, data: Buffer.alloc(0) };
+    return { retval: CxlRetval.SUCCESS, data: Buffer.from(src.subarray(offset, offset + count)) };
+  }
+
+  setFeature(uuid: string, flags: number, offset: number, data: Buffer): number {
+    const f = this.find(uuid);
+    if (!f) return CxlRetval.UNSUPPORTED;
+    if ((flags & CxlSetFlag.TRANSFER_MASK) !== CxlSetFlag.FULL || offset !== 0) return CxlRetval.INPUT;
+    if (data.length > f.current.length) return CxlRetval.INPUT;
+    data.copy(f.current);
+    if (flags & CxlSetFlag.SAVED_ACROSS_RESET) data.copy(f.saved);
+    return CxlRetval.SUCCESS;
+  }
+}

@@ -1,0 +1,51 @@
+import { fail } from './errno.js';
+
+/**
+ * A process's user address space, modelled as explicit segments: every byte
+ * outside a segment is unmapped, so copy_{from,to}_user on it gives EFAULT.
+ * Segments are page-aligned with an unmapped guard page after each, so a
+ * struct that runs off the end of its buffer faults like it would on Linux.
+ */
+export class UserMemory {
+  private static readonly BASE = 0x7f00_0000_0000n;
+  private static readonly PAGE = 4096n;
+  private next = UserMemory.BASE;
+  private readonly segments = new Map<bigint, Buffer>();
+
+  /** Map `bytes` (shared, not copied) at a fresh address and return the address. */
+  map(bytes: Buffer): bigint {
+    const addr = this.next;
+    const pages = (BigInt(bytes.length) + UserMemory.PAGE - 1n) / UserMemory.PAGE;
+    this.next += (pages + 1n) * UserMemory.PAGE; // +1: guard page
+    this.segments.set(addr, bytes);
+    return addr;
+  }
+
+  unmap(addr: bigint): void {
+    this.segments.delete(addr);
+  }
+
+  /** The segment holding [addr, addr+len), or EFAULT. len 0 never faults (access_ok of 0 bytes). */
+  private locate(addr: bigint, len: number): { seg: Buffer; off: number } | undefined {
+    if (len === 0) return undefined;
+    for (const [base, seg] of this.segments) {
+      if (addr >= base && addr + BigInt(len) <= base + BigInt(seg.length)) return { seg, off: Number(addr - base) };
+    }
+    fail('EFAULT', `user access at 0x${addr.toString(16)} len ${len}`);
+  }
+
+  copyFromUser(addr: bigint, len: number): Buffer {
+    const at = this.locate(addr, len);
+    return at ? Buffer.from(at.seg.subarray(at.off, at.off + len)) : Buffer.alloc(0);
+  }
+
+  copyToUser(addr: bigint, data: Uint8Array, len = data.length): void {
+    const at = this.locate(addr, len);
+    if (at) at.seg.set(data.subarray(0, len), at.off);
+  }
+
+  clearUser(addr: bigint, len: number): void {
+    const at = this.locate(addr, len);
+    if (at) at.seg.fill(0, at.off, at.off + len);
+  }
+}

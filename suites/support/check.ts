@@ -1,0 +1,68 @@
+/**
+ * `check()` declares one conformance test: the rule it proves, a one-line
+ * claim, the target parts it needs, and a body that gets a Fixture. The rule
+ * id and needs are attached to the mocha test, where the runner reads them.
+ */
+import type { PartName } from '../../harness/targets/target.js';
+import { currentTarget } from './context.js';
+import { Fixture } from './fixture.js';
+
+export interface CheckOptions {
+  /** Target parts the test needs; a target without one makes it skip with the reason. */
+  requires?: PartName[];
+  /** Taints the kernel or counts device-wide state: never run beside other tests on a shared device. */
+  exclusive?: boolean;
+  /** Per-test timeout in ms, when the default is not enough. */
+  timeoutMs?: number;
+}
+
+/** What the runner reads off a mocha test. */
+export interface CheckMeta {
+  rules: string[];
+  requires: PartName[];
+  exclusive: boolean;
+  skipReason?: string;
+  evidence: Evidence[];
+}
+
+export interface Evidence {
+  call: string;
+  detail?: string;
+  ret: number;
+  errno?: string;
+}
+
+const EVIDENCE_LIMIT = 40;
+
+export function check(rule: string | string[], claim: string, body: (t: Fixture) => Promise<void>): void;
+export function check(rule: string | string[], claim: string, opts: CheckOptions, body: (t: Fixture) => Promise<void>): void;
+export function check(
+  rule: string | string[],
+  claim: string,
+  optsOrBody: CheckOptions | ((t: Fixture) => Promise<void>),
+  maybeBody?: (t: Fixture) => Promise<void>,
+): void {
+  const opts = typeof optsOrBody === 'function' ? {} : optsOrBody;
+  const body = typeof optsOrBody === 'function' ? optsOrBody : maybeBody!;
+  const rules = Array.isArray(rule) ? rule : [rule];
+  const meta: CheckMeta = { rules, requires: opts.requires ?? [], exclusive: opts.exclusive ?? false, evidence: [] };
+  const test = it(`${rules.join(' ')}: ${claim}`, async function () {
+    const target = currentTarget();
+    const t = new Fixture(target, (reason) => {
+      meta.skipReason = reason;
+      this.skip();
+    }, (e) => {
+      if (meta.evidence.length < EVIDENCE_LIMIT) meta.evidence.push(e);
+    });
+    for (const part of meta.requires) {
+      if (!target.parts[part]) t.skip(`target ${target.description.kind}: does not provide '${part}'`);
+    }
+    try {
+      await body(t);
+    } finally {
+      await t.cleanup();
+    }
+  });
+  if (opts.timeoutMs) test.timeout(opts.timeoutMs);
+  (test as unknown as { cts: CheckMeta }).cts = meta;
+}

@@ -1,0 +1,69 @@
+/**
+ * Taint and capability (digest §2 R-1..R-3, §4). Every test here watches the
+ * kernel-wide taint, so each is exclusive: nothing else runs on the device.
+ */
+import { expect } from 'chai';
+import { Scope } from '../../uapi/fwctl.js';
+import { check } from '../support/check.js';
+import { expectErrno, expectOk, rpc } from '../support/uapi.js';
+
+const WARNING = /: (\S+)\((\d+)\): has requested full access to the physical device/;
+
+describe('taint', () => {
+  check('taint.debug-write', 'a DEBUG_WRITE RPC sets TAINT_FWCTL (bit 19)', { requires: ['taint'], exclusive: true }, async (t) => {
+    const { input, outLen } = (await t.knowledge()).benign();
+    await t.untainted();
+    const fd = await t.open();
+    expectOk((await rpc(t, fd, Scope.DEBUG_WRITE, input, outLen)).res, 'DEBUG_WRITE RPC');
+    expect(await t.tainted(), 'TAINT_FWCTL after DEBUG_WRITE').to.equal(true);
+  });
+
+  check('taint.low-scopes-clean', 'CONFIGURATION and DEBUG_READ_ONLY RPCs never taint', { requires: ['taint'], exclusive: true }, async (t) => {
+    const { input, outLen } = (await t.knowledge()).benign();
+    await t.untainted();
+    const fd = await t.open();
+    for (const scope of [Scope.CONFIGURATION, Scope.DEBUG_READ_ONLY]) {
+      expectOk((await rpc(t, fd, scope, input, outLen)).res, `scope ${scope} RPC`);
+      expect(await t.tainted(), `TAINT_FWCTL after scope ${scope}`).to.equal(false);
+    }
+  });
+
+  check('taint.before-validation', 'a DEBUG_WRITE RPC taints even when the driver rejects it', { requires: ['taint'], exclusive: true }, async (t) => {
+    const k = await t.knowledge();
+    await t.untainted();
+    const fd = await t.open();
+    // R-3: the taint comes before the request is copied in or validated.
+    const rejected = await rpc(t, fd, Scope.DEBUG_WRITE, k.rejected().input, 64);
+    expect(rejected.res.ret, 'rejected DEBUG_WRITE RPC fails').to.equal(-1);
+    expect(await t.tainted(), 'TAINT_FWCTL after a rejected DEBUG_WRITE RPC').to.equal(true);
+  });
+
+  check('taint.rawio-required', 'DEBUG_WRITE_FULL without CAP_SYS_RAWIO is EPERM and does not taint', { requires: ['taint', 'credentials'], exclusive: true }, async (t) => {
+    const { input, outLen } = (await t.knowledge()).benign();
+    await t.untainted();
+    const proc = await t.withoutRawio();
+    const fd = await t.open(proc);
+    expectErrno((await rpc(t, fd, Scope.DEBUG_WRITE_FULL, input, outLen, { proc })).res, 'EPERM', 'DEBUG_WRITE_FULL without CAP_SYS_RAWIO');
+    expect(await t.tainted(), 'TAINT_FWCTL after the EPERM').to.equal(false);
+  });
+
+  check('taint.full-with-rawio', 'DEBUG_WRITE_FULL with CAP_SYS_RAWIO is allowed and taints', { requires: ['taint'], exclusive: true }, async (t) => {
+    if (t.target.description.capSysRawio === false) t.skip('the harness runs without CAP_SYS_RAWIO');
+    const { input, outLen } = (await t.knowledge()).benign();
+    await t.untainted();
+    const fd = await t.open();
+    expectOk((await rpc(t, fd, Scope.DEBUG_WRITE_FULL, input, outLen)).res, 'DEBUG_WRITE_FULL RPC');
+    expect(await t.tainted(), 'TAINT_FWCTL after DEBUG_WRITE_FULL').to.equal(true);
+  });
+
+  check('taint.warn-once', 'the first mutating RPC logs one "full access" warning naming comm(pid); later ones log none', { requires: ['taint', 'kernelLog'], exclusive: true }, async (t) => {
+    const { input, outLen } = (await t.knowledge()).benign();
+    await t.untainted();
+    const log = t.part('kernelLog');
+    const before = (await log.read()).length;
+    const fd = await t.open();
+    for (let i = 0; i < 3; i++) expectOk((await rpc(t, fd, Scope.DEBUG_WRITE, input, outLen)).res, `DEBUG_WRITE RPC ${i + 1}`);
+    const warnings = (await log.read()).slice(before).filter((l) => WARNING.test(l));
+    expect(warnings.length, `full-access warnings logged: ${JSON.stringify(warnings)}`).to.equal(1);
+  });
+});

@@ -1,0 +1,13 @@
+import { WorkerPool } from '../harness/runner/pool.js';
+import { buildPlan } from '../harness/plan/plan.js';
+import { discoverSuites } from '../harness/plan/suites.js';
+import { executePlan } from '../harness/runner/execute.js';
+const target = process.argv[2] ?? 'sim:cxl';
+const pool = new WorkerPool({ workers: 2, timeoutMs: 5000 });
+const t0 = performance.now();
+const plan = await buildPlan(pool, { targets: [target], suites: discoverSuites() });
+console.log('plan errors', plan.targets.map(t=>t.errors));
+const results = await executePlan(pool, plan);
+for (const r of results) if (r.outcome !== 'pass') console.log(r.outcome, r.id, r.skipReason ?? '', r.error?.message ?? '');
+console.log(results.length, 'tests', results.filter(r=>r.outcome==='pass').length, 'passed', Math.round(performance.now()-t0), 'ms');
+await pool.close();
