@@ -1,0 +1,131 @@
+/**
+ * The fwctl-cts command line. Exit codes: 0 compliant, 1 non-compliant or
+ * incomplete, 2 bad input or harness error. Errors are one line on stderr.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { DEFECTS } from '../../reference-driver/index.js';
+import { prepareReportDir, renderSummary, writeReports } from '../../reports/index.js';
+import { CtsError } from '../errors.js';
+import type { Shard } from '../plan/plan.js';
+import { loadPolicy } from '../policy/policy.js';
+import { hasHarnessErrors } from '../results/report.js';
+import { DEFAULT_TIMEOUT_MS, defaultWorkers, runConformance } from '../run.js';
+import { expandTargets } from '../targets/spec.js';
+import { VERSION } from '../version.js';
+import { listRules } from './list.js';
+
+const EXIT = { compliant: 0, failing: 1, badInput: 2 } as const;
+
+const EXIT_HELP = `
+Exit codes:
+  0  compliant: every applicable core must-rule passed
+  1  non-compliant (a must-rule failed) or incomplete (a core must-rule was not run)
+  2  bad input (target, policy, options, report directory) or a harness error
+
+Targets:
+  sim:<model>[@<fw>|@*][+<defect>…]   the bundled reference driver (models: cxl)
+  exec:<command line>                  a driver speaking the wire protocol (coming: issue #4)
+  dev:/dev/fwctl/fwctlN | dev:all      the real kernel (coming: issue #4)`;
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function shard(v: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) throw new InvalidArgumentError('expected k/n with 1 <= k <= n, e.g. 2/8');
+  return { index, count };
+}
+
+function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
+
+export function buildProgram(): Command {
+  const program = new Command('fwctl-cts')
+    .description('Conformance and policy test suite for Linux fwctl drivers')
+    .version(VERSION)
+    .addHelpText('after', EXIT_HELP)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
+
+  program
+    .command('run')
+    .description('run the conformance suites against one or more targets and write the reports')
+    .requiredOption('-t, --target <spec>', 'target to test (repeatable)', collect)
+    .option('-p, --policy <pack|file>', 'policy pack name or policy file', 'upstream')
+    .option('-o, --report-dir <dir>', 'where report.json, report.tap, report.ktap and junit.xml go', 'out')
+    .option('-j, --workers <n>', 'worker threads', positiveInt, defaultWorkers())
+    .option('--timeout <ms>', 'per-test timeout', positiveInt, DEFAULT_TIMEOUT_MS)
+    .option('--shard <k/n>', 'run only shard k of n (deterministic by test id)', shard)
+    .option('--suite <prefix>', 'only suites whose name starts with this (repeatable)', collect)
+    .addOption(new Option('--no-progress', 'no progress bar'))
+    .addHelpText('after', EXIT_HELP)
+    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; progress: boolean }) => {
+      loadPolicy(o.policy); // bad input fails before any work
+      expandTargets(o.target);
+      prepareReportDir(o.reportDir);
+      const bar = o.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, clearOnComplete: true, hideCursor: true, format: 'running {bar} {value}/{total} tests' }, cliProgress.Presets.shades_classic) : undefined;
+      let done = 0;
+      const report = await runConformance({
+        targets: o.target,
+        policy: o.policy,
+        workers: o.workers,
+        timeoutMs: o.timeout,
+        shard: o.shard,
+        suites: o.suite,
+        onResult: (_r, planned) => {
+          if (!bar) return;
+          if (done++ === 0) bar.start(planned, 0);
+          bar.update(done);
+        },
+      });
+      bar?.stop();
+      const files = writeReports(o.reportDir, report);
+      process.stdout.write(`${renderSummary(report, files)}\n`);
+      process.exitCode = hasHarnessErrors(report) ? EXIT.badInput : report.verdict === 'compliant' ? EXIT.compliant : EXIT.failing;
+    });
+
+  program
+    .command('list')
+    .description('list the policy\'s rules with the tests that prove them and the defects that break them')
+    .option('-p, --policy <pack|file>', 'policy pack name or policy file', 'upstream')
+    .option('-t, --target <spec>', 'target whose tests to list', 'sim:cxl')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { policy: string; target: string; json?: boolean }) => {
+      process.stdout.write(await listRules(o.policy, o.target, Boolean(o.json)));
+    });
+
+  program
+    .command('defects')
+    .description('list the reference driver\'s named defects and the rules each must break')
+    .action(() => {
+      for (const d of DEFECTS) process.stdout.write(`${d.id}\n    ${d.summary}\n    breaks: ${d.breaks.join(', ')}\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+        process.exitCode = 0;
+        return;
+      }
+      process.stderr.write(`fwctl-cts: ${e.message.replace(/^error: /, '')}\n`);
+    } else if (e instanceof CtsError) {
+      process.stderr.write(`fwctl-cts: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
+    } else {
+      process.stderr.write(`fwctl-cts: internal error: ${(e as Error).stack ?? e}\n`);
+    }
+    process.exitCode = EXIT.badInput;
+  }
+}

@@ -1,0 +1,146 @@
+/* Generated from schemas/report.schema.json by scripts/gen-types.mjs: do not edit. */
+
+/**
+ * compliant: every applicable core must-rule passed; non-compliant: a must-rule failed; incomplete: otherwise (a rule not run, a harness error).
+ *
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "RunVerdict".
+ */
+export type RunVerdict = "compliant" | "non-compliant" | "incomplete";
+/**
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "RuleVerdict".
+ */
+export type RuleVerdict = "pass" | "fail" | "not-run" | "not-applicable";
+/**
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "Outcome".
+ */
+export type Outcome = "pass" | "fail" | "skip" | "timeout" | "crash" | "error";
+
+/**
+ * The canonical result of one fwctl-cts run. Every other report format is rendered from it.
+ */
+export interface Report {
+  format: "fwctl-cts-report/1";
+  tool: {
+    name: string;
+    version: string;
+  };
+  policy: {
+    id: string;
+    version: string;
+    file?: string;
+  };
+  run: {
+    startedAt: string;
+    finishedAt: string;
+    durationMs: number;
+    workers: number;
+    shard?: string;
+    host: {
+      hostname: string;
+      kernelRelease: string;
+      node: string;
+    };
+  };
+  verdict: RunVerdict;
+  targets: TargetEntry[];
+  rules: RuleResult[];
+  tests: TestEntry[];
+  summary: Summary;
+}
+/**
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "TargetEntry".
+ */
+export interface TargetEntry {
+  spec: string;
+  kind?: "sim" | "exec" | "dev";
+  model?: string;
+  fw?: string;
+  device?: string;
+  defects?: string[];
+  deviceType?: number;
+  /**
+   * Why the target or a suite on it could not be planned.
+   */
+  errors: string[];
+}
+/**
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "RuleResult".
+ */
+export interface RuleResult {
+  id: string;
+  title: string;
+  area: string;
+  severity: "must" | "should";
+  tier: "core" | "extended";
+  clause: string;
+  digest?: string[];
+  verdict: RuleVerdict;
+  /**
+   * The rule's verdict on each target.
+   */
+  byTarget: {
+    [k: string]: RuleVerdict;
+  };
+}
+/**
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "TestEntry".
+ */
+export interface TestEntry {
+  /**
+   * '<suite>::<full title>', stable across runs.
+   */
+  id: string;
+  suite: string;
+  title: string;
+  target: string;
+  rules: string[];
+  requires?: string[];
+  exclusive?: boolean;
+  outcome: Outcome;
+  durationMs: number;
+  skipReason?: string;
+  error?: {
+    message: string;
+    stack?: string;
+    expected?: string;
+    actual?: string;
+  };
+  evidence: Evidence[];
+}
+/**
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "Evidence".
+ */
+export interface Evidence {
+  call: string;
+  detail?: string;
+  ret: number;
+  errno?: string;
+}
+/**
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "Summary".
+ */
+export interface Summary {
+  tests: number;
+  outcomes: {
+    pass: number;
+    fail: number;
+    skip: number;
+    timeout: number;
+    crash: number;
+    error: number;
+  };
+  rules: {
+    pass: number;
+    fail: number;
+    "not-run": number;
+    "not-applicable": number;
+  };
+}

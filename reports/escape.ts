@@ -1,0 +1,82 @@
+/** Escaping shared by the report renderers: TAP descriptions, YAML scalars, XML text and attributes. */
+
+/**
+ * Any line break, JavaScript's U+2028/U+2029 included: tap-parser's patterns stop at them,
+ * so a test point containing one is silently lost.
+ */
+const LINE_BREAK = /\r\n|[\r\n\u2028\u2029]/g;
+
+/** TAP 14 description or directive reason: one line, with `\` and `#` escaped so `#` cannot start a directive. */
+export function tapText(s: string): string {
+  return oneLine(s).replace(/[\\#]/g, (c) => `\\${c}`);
+}
+
+/** Split text into lines, for formats that prefix every line. */
+export function splitLines(s: string): string[] {
+  return s.split(LINE_BREAK);
+}
+
+/** Collapse line breaks to spaces, for line-oriented formats. */
+export function oneLine(s: string): string {
+  return s.replace(LINE_BREAK, ' ').trim();
+}
+
+/** Plain YAML scalars we allow: a letter-led run of "boring" characters, so nothing can be read as a number, an indicator, a comment or a key. */
+const YAML_PLAIN = /^[A-Za-z_][\w./@+-]*(?: [\w./@+-]+)*$/;
+/** Plain words that YAML 1.1 parsers would turn into booleans or null. */
+const YAML_KEYWORD = /^(?:true|false|null|yes|no|on|off|y|n)$/i;
+/** Printable for JSON but not for YAML: DEL, C1 controls, Unicode line separators, BOM and non-characters. */
+const YAML_UNPRINTABLE = /[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/g;
+
+/** A YAML scalar for `s`: plain when unambiguous, otherwise a JSON string, which is a valid YAML double-quoted scalar once YAML-unprintable characters are \u-escaped. */
+export function yamlString(s: string): string {
+  if (YAML_PLAIN.test(s) && !YAML_KEYWORD.test(s)) return s;
+  return JSON.stringify(s).replace(YAML_UNPRINTABLE, unicodeEscape);
+}
+
+/** Characters a literal block scalar cannot carry (anything not printable, including CR). */
+const BLOCK_UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/;
+
+/**
+ * A YAML value for multi-line text such as a stack: a `|-` literal block indented by `indent`
+ * when the text survives it, otherwise a quoted scalar. A block's indentation is detected from
+ * its first line, so a first line starting with whitespace would break it, and `|-` drops
+ * trailing newlines.
+ */
+export function yamlBlock(s: string, indent: string): string {
+  const blockSafe = s.includes('\n') && !BLOCK_UNSAFE.test(s) && /^\S/.test(s) && !s.endsWith('\n');
+  if (!blockSafe) return yamlString(s);
+  // Blank lines keep the indentation too: TAP parsers end a nested YAML block at a shorter line.
+  return `|-\n${s.split('\n').map((line) => indent + line).join('\n')}`;
+}
+
+/**
+ * Characters XML 1.0 forbids anywhere (C0 controls other than tab/LF/CR, lone surrogates,
+ * U+FFFE/U+FFFF); they are dropped because not even a character reference may name them.
+ */
+const XML_ILLEGAL = /[^\t\n\r\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
+
+const XML_TEXT_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+const XML_ATTR_ENTITY: Record<string, string> = {
+  ...XML_TEXT_ENTITY,
+  '"': '&quot;',
+  "'": '&apos;',
+  // Parsers normalise raw whitespace in attributes to spaces; references keep it.
+  '\t': '&#9;',
+  '\n': '&#10;',
+  '\r': '&#13;',
+};
+
+/** XML character data. Escaping `>` also covers a literal `]]>`. */
+export function xmlText(s: string): string {
+  return s.replace(XML_ILLEGAL, '').replace(/[&<>]/g, (c) => XML_TEXT_ENTITY[c]!);
+}
+
+/** An XML attribute value (without the surrounding quotes). */
+export function xmlAttr(s: string): string {
+  return s.replace(XML_ILLEGAL, '').replace(/[&<>"'\t\n\r]/g, (c) => XML_ATTR_ENTITY[c]!);
+}
+
+function unicodeEscape(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}

@@ -1,0 +1,42 @@
+/** The terminal summary: per target counts, then every failed or unrun rule with where it failed. */
+import type { Report } from '../harness/generated/report.js';
+
+export function renderSummary(report: Report, files: readonly string[] = []): string {
+  const lines: string[] = [];
+  const secs = (report.run.durationMs / 1000).toFixed(1);
+  lines.push(
+    `fwctl-cts ${report.tool.version} · policy ${report.policy.id} ${report.policy.version} · ${report.targets.length} target(s), ${report.summary.tests} tests in ${secs} s on ${report.run.workers} worker(s)${report.run.shard ? ` · shard ${report.run.shard}` : ''}`,
+  );
+  for (const t of report.targets) {
+    const tests = report.tests.filter((x) => x.target === t.spec);
+    const count = (o: string) => tests.filter((x) => x.outcome === o).length;
+    const about = [t.model, t.fw && `fw ${t.fw}`, t.device].filter(Boolean).join(' ');
+    const extra = ['timeout', 'crash', 'error'].filter((o) => count(o)).map((o) => `, ${count(o)} ${o}`).join('');
+    lines.push(`  ${t.spec}  (${about})  ${count('pass')} pass, ${count('fail')} fail, ${count('skip')} skip${extra}`);
+    for (const e of t.errors) lines.push(`    error: ${e.split('\n')[0]}`);
+  }
+  const failed = report.rules.filter((r) => r.verdict === 'fail');
+  if (failed.length) {
+    lines.push('', 'Failed rules:');
+    for (const r of failed) {
+      lines.push(`  FAIL ${r.id} [${r.severity}${r.digest ? ` ${r.digest.join(' ')}` : ''}] ${r.title}`);
+      const bad = report.tests.filter((x) => x.rules.includes(r.id) && ['fail', 'timeout', 'crash'].includes(x.outcome));
+      for (const x of bad.slice(0, 3)) {
+        lines.push(`       ${x.target} ${x.suite}: ${x.outcome}: ${(x.error?.message ?? '').split('\n')[0]}`);
+      }
+      if (bad.length > 3) lines.push(`       … and ${bad.length - 3} more`);
+    }
+  }
+  const notRun = report.rules.filter((r) => r.verdict === 'not-run');
+  if (notRun.length) {
+    lines.push('', 'Rules not run:');
+    for (const r of notRun) {
+      const skipped = report.tests.find((x) => x.rules.includes(r.id) && x.skipReason);
+      lines.push(`  NOT RUN ${r.id} [${r.severity} ${r.tier}]${skipped ? `: ${skipped.skipReason}` : ': no test ran'}`);
+    }
+  }
+  const s = report.summary.rules;
+  lines.push('', `Verdict: ${report.verdict.toUpperCase()} — rules: ${s.pass} pass, ${s.fail} fail, ${s['not-run']} not run, ${s['not-applicable']} not applicable`);
+  if (files.length) lines.push(`Reports: ${files.join(' ')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,139 @@
+/** TAP 14 and KTAP renderings of the canonical report, plus the grouping every renderer shares. */
+import type { Evidence, Report, TestEntry } from '../harness/generated/report.js';
+import { oneLine, splitLines, tapText, yamlBlock, yamlString } from './escape.js';
+
+/** The tests of one target and one suite: a TAP subtest, a KTAP nested test, a JUnit testsuite. */
+export interface TestGroup {
+  target: string;
+  suite: string;
+  tests: TestEntry[];
+}
+
+/** Group tests by (target, suite) in order of first appearance, keeping report order within a group. */
+export function groupTests(tests: readonly TestEntry[]): TestGroup[] {
+  const groups = new Map<string, TestGroup>();
+  for (const t of tests) {
+    const key = JSON.stringify([t.target, t.suite]);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { target: t.target, suite: t.suite, tests: [] }));
+    group.tests.push(t);
+  }
+  return [...groups.values()];
+}
+
+export function groupName(group: TestGroup): string {
+  return `${group.target} ${group.suite}`;
+}
+
+/** Every outcome other than pass and skip fails the run, so it is `not ok` everywhere. */
+export function isFailure(t: TestEntry): boolean {
+  return t.outcome !== 'pass' && t.outcome !== 'skip';
+}
+
+/** A failure always has a message, even when the runner recorded no error (a bare timeout). */
+export function failureMessage(t: TestEntry): string {
+  return t.error?.message ?? `test ${t.outcome}`;
+}
+
+/** One evidence record as a line: `call detail → ret errno`. */
+export function evidenceLine(e: Evidence): string {
+  const call = e.detail ? `${e.call} ${e.detail}` : e.call;
+  return `${call} → ${e.ret}${e.errno ? ` ${e.errno}` : ''}`;
+}
+
+/** Milliseconds rounded to microseconds, so float noise does not reach the output. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** TAP 14: one subtest per (target, suite), each a 4-space indented stream closed by a parent test point. */
+export function renderTap(report: Report): string {
+  const groups = groupTests(report.tests);
+  const lines = ['TAP version 14', tapPlan(groups.length)];
+  groups.forEach((group, i) => {
+    lines.push(`# Subtest: ${oneLine(groupName(group))}`);
+    const child = [tapPlan(group.tests.length), ...group.tests.flatMap((t, j) => tapPoint(j + 1, t.title, t))];
+    lines.push(...indent(child, '    '));
+    lines.push(`${group.tests.some(isFailure) ? 'not ok' : 'ok'} ${i + 1} - ${tapText(groupName(group))}`);
+  });
+  return lines.join('\n') + '\n';
+}
+
+/** The same test points as one flat stream, for consumers such as tap-junit that drop nested tests. */
+export function renderTapFlat(report: Report): string {
+  const tests = groupTests(report.tests).flatMap((group) => group.tests.map((t) => ({ t, name: `${groupName(group)} ${t.title}` })));
+  const points = tests.flatMap(({ t, name }, i) => tapPoint(i + 1, name, t));
+  return ['TAP version 14', tapPlan(tests.length), ...points].join('\n') + '\n';
+}
+
+/** KTAP v1: nested tests carry their own version line and plan, indented 2 spaces; diagnostics are `# ` lines, never YAML. */
+export function renderKtap(report: Report): string {
+  const groups = groupTests(report.tests);
+  const lines = ['KTAP version 1', `1..${groups.length}`];
+  groups.forEach((group, i) => {
+    const child = ['KTAP version 1', `1..${group.tests.length}`, ...group.tests.flatMap((t, j) => ktapResult(j + 1, t))];
+    lines.push(...indent(child, '  '));
+    lines.push(`${group.tests.some(isFailure) ? 'not ok' : 'ok'} ${i + 1} ${ktapName(groupName(group))}`);
+  });
+  return lines.join('\n') + '\n';
+}
+
+/** An empty plan needs a reason: TAP reads `1..0` as "everything skipped". */
+function tapPlan(count: number): string {
+  return count ? `1..${count}` : '1..0 # no tests';
+}
+
+function tapPoint(n: number, description: string, t: TestEntry): string[] {
+  const status = isFailure(t) ? 'not ok' : 'ok';
+  const skip = t.outcome === 'skip' ? ` # SKIP${t.skipReason ? ` ${tapText(t.skipReason)}` : ''}` : '';
+  return [`${status} ${n} - ${tapText(description)}${skip}`, ...indent(['---', ...tapDiagnostics(t), '...'], '  ')];
+}
+
+/** The YAML diagnostic of a point. Passes and skips keep only duration and rules, so durations survive. */
+function tapDiagnostics(t: TestEntry): string[] {
+  const timing = [`duration_ms: ${roundMs(t.durationMs)}`, ...yamlList('rules', t.rules)];
+  if (!isFailure(t)) return timing;
+  const lines = [
+    `outcome: ${t.outcome}`,
+    // TAP's conventional key; tap-junit also uses it as the JUnit failure type.
+    `severity: ${t.outcome}`,
+    `message: ${yamlString(failureMessage(t))}`,
+  ];
+  if (t.error?.expected !== undefined) lines.push(`expected: ${yamlString(t.error.expected)}`);
+  if (t.error?.actual !== undefined) lines.push(`actual: ${yamlString(t.error.actual)}`);
+  lines.push(...timing);
+  if (t.error?.stack !== undefined) lines.push(`stack: ${yamlBlock(t.error.stack, '  ')}`);
+  lines.push(...yamlList('evidence', t.evidence.map(evidenceLine)));
+  return lines;
+}
+
+function yamlList(key: string, items: readonly string[]): string[] {
+  return items.length ? [`${key}:`, ...items.map((item) => `  - ${yamlString(item)}`)] : [`${key}: []`];
+}
+
+/** A KTAP result line, preceded by `# ` diagnostic lines for a failure, as kernel tests print them. */
+function ktapResult(n: number, t: TestEntry): string[] {
+  const name = ktapName(t.title);
+  if (t.outcome === 'pass') return [`ok ${n} ${name}`];
+  if (t.outcome === 'skip') return [`ok ${n} ${name} # SKIP${t.skipReason ? ` ${oneLine(t.skipReason)}` : ''}`];
+  const directive = t.outcome === 'timeout' ? ' # TIMEOUT' : t.outcome === 'fail' ? '' : ' # ERROR';
+  return [...ktapDiagnostics(name, t), `not ok ${n} ${name}${directive}`];
+}
+
+function ktapDiagnostics(name: string, t: TestEntry): string[] {
+  const [first = '', ...rest] = splitLines(failureMessage(t));
+  const lines = [`${t.outcome}: ${first}`, ...rest];
+  if (t.error?.expected !== undefined) lines.push(`expected: ${oneLine(t.error.expected)}`);
+  if (t.error?.actual !== undefined) lines.push(`actual: ${oneLine(t.error.actual)}`);
+  return lines.map((line) => `# ${name}: ${line}`);
+}
+
+/** KTAP descriptions cannot contain `#` and have no escape for it, so it is percent-encoded. */
+function ktapName(s: string): string {
+  return oneLine(s).replaceAll('#', '%23');
+}
+
+/** Prefix every line, including those inside a multi-line entry such as a YAML block scalar. */
+function indent(lines: readonly string[], prefix: string): string[] {
+  return lines.flatMap((line) => line.split('\n')).map((line) => prefix + line);
+}
