@@ -52,6 +52,11 @@ describe('defect gate (upstream policy)', function () {
     expect(wrong, wrong.join('\n')).to.deep.equal([]);
   });
 
+  it('every defect makes its own target non-compliant (a single-target run exits 1)', () => {
+    const mustIds = new Set(policy.policy.rules.filter((r) => r.severity === 'must').map((r) => r.id));
+    for (const d of DEFECTS) expect(d.breaks.some((id) => mustIds.has(id)), `${d.id} breaks a must-rule`).to.equal(true);
+  });
+
   it('every rule of the policy is proven by at least one defect', () => {
     const proven = new Set(DEFECTS.flatMap((d) => d.breaks));
     const unproven = policy.policy.rules.map((r) => r.id).filter((id) => !proven.has(id));
