@@ -8,7 +8,8 @@ import { runConformance } from '../harness/run.js';
 import { SimTarget } from '../harness/targets/sim.js';
 import { parseTarget } from '../harness/targets/spec.js';
 import { encodeRpc, encodeInfo, FWCTL_INFO, FWCTL_RPC, Scope } from '../uapi/fwctl.js';
-import { cxl } from '../harness/devices/cxl.js';
+import { codecFor } from '../harness/codecs/index.js';
+import { loadProfile } from '../harness/profiles/profile.js';
 import { DEFECTS } from '../reference-driver/index.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -29,7 +30,8 @@ async function suiteThroughput(workers: number): Promise<{ tests: number; second
 async function rpcCost(n: number): Promise<{ rpcUs: number; infoUs: number }> {
   const target = new SimTarget(parseTarget('sim:cxl') as Extract<ReturnType<typeof parseTarget>, { kind: 'sim' }>);
   const fd = await target.open();
-  const { input, outLen } = cxl.benign();
+  const benign = loadProfile('reference-cxl').commands[0]!;
+  const { input, outLen } = codecFor('cxl')!.encode(benign.request, benign.outLen, target);
   const inBuf = target.alloc(input);
   const out = target.alloc(outLen);
   const rpc = target.alloc(encodeRpc({ scope: Scope.CONFIGURATION, in_len: input.length, out_len: outLen, in: inBuf.addr, out: out.addr }));

@@ -6,10 +6,11 @@
 import { FwctlCore, type FwctlDevice, type FwctlFile } from './core/fwctl.js';
 import { Defects } from './defects/defects.js';
 import { SimKernel, type Task } from './kernel/kernel.js';
-import { MODELS, type DeviceModel } from './models.js';
+import { MODELS, type DeviceInstance, type DeviceModel } from './models.js';
 
-export { KernelErrno } from './kernel/errno.js';
-export { DEFECTS, isKnownDefect, type DefectEntry } from './defects/defects.js';
+export { DriverHang, KernelErrno } from './kernel/errno.js';
+export { KernelOops } from './core/fwctl.js';
+export { DEFECTS, defectsFor, isKnownDefect, type DefectEntry } from './defects/defects.js';
 export { MODELS, type DeviceModel } from './models.js';
 export type { Task } from './kernel/kernel.js';
 export type { FwctlFile } from './core/fwctl.js';
@@ -25,20 +26,31 @@ export class ReferenceSystem {
   readonly kernel = new SimKernel();
   readonly core: FwctlCore;
   readonly model: DeviceModel;
-  readonly fw: string;
+  private readonly defects: Defects;
+  private fwVersion: string;
+  private dev: DeviceInstance;
   private current: FwctlDevice | undefined;
 
   constructor(opts: ReferenceOptions) {
     const model = MODELS[opts.model];
     if (!model) throw new Error(`unknown model '${opts.model}' (known: ${Object.keys(MODELS).join(', ')})`);
-    const fw = opts.fw ?? model.fwVersions[model.fwVersions.length - 1]!;
-    if (!model.fwVersions.includes(fw)) {
-      throw new Error(`model '${model.name}' has no firmware '${fw}' (known: ${model.fwVersions.join(', ')})`);
-    }
     this.model = model;
-    this.fw = fw;
-    this.core = new FwctlCore(this.kernel, new Defects(opts.defects ?? []));
+    this.fwVersion = this.checkFw(opts.fw ?? model.fwVersions[model.fwVersions.length - 1]!);
+    this.defects = new Defects(opts.defects ?? []);
+    this.core = new FwctlCore(this.kernel, this.defects);
+    this.dev = model.create({ kernel: this.kernel, fw: this.fwVersion, defects: this.defects });
     this.register();
+  }
+
+  private checkFw(fw: string): string {
+    if (!this.model.fwVersions.includes(fw)) {
+      throw new Error(`model '${this.model.name}' has no firmware '${fw}' (known: ${this.model.fwVersions.join(', ')})`);
+    }
+    return fw;
+  }
+
+  get fw(): string {
+    return this.fwVersion;
   }
 
   /** The registered fwctl device, if any. */
@@ -46,18 +58,31 @@ export class ReferenceSystem {
     return this.current;
   }
 
-  /** Bind the driver (probe): registers a fwctl device with the lowest free number. */
+  get instance(): DeviceInstance {
+    return this.dev;
+  }
+
+  /** Bind the fwctl driver: registers a fwctl device with the lowest free number. */
   register(): FwctlDevice {
     if (this.current) throw new Error(`${this.current.name} is already registered`);
-    this.current = this.core.register(this.model.parent, this.model.probe(this.kernel, this.fw));
+    this.current = this.core.register(this.model.parent, this.dev.fwctl);
     return this.current;
   }
 
-  /** Unbind the driver (hot-unplug): open descriptors are orphaned (O-4). */
+  /** Unbind the fwctl driver (hot-unplug): open descriptors are orphaned (O-4). */
   unregister(): void {
     if (!this.current) throw new Error('no device is registered');
     this.core.unregister(this.current);
     this.current = undefined;
+  }
+
+  /** Flash other firmware and reset: the drivers unbind and bind again on the new device. */
+  switchFirmware(fw: string): void {
+    this.checkFw(fw);
+    if (this.current) this.unregister();
+    this.fwVersion = fw;
+    this.dev = this.model.create({ kernel: this.kernel, fw, defects: this.defects });
+    this.register();
   }
 
   spawn(opts: { capSysRawio?: boolean; comm?: string } = {}): Task {

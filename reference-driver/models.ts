@@ -1,24 +1,60 @@
+/**
+ * The device-model contract. A model is a device (its firmware, at one of
+ * several versions) plus the two kernel drivers bound to it: the fwctl driver
+ * and the kernel subsystem driver (netdev, memdev) that shares the device.
+ */
 import type { FwctlOps } from './core/ops.js';
-import { CxlFwctlDriver } from './devices/cxl/driver.js';
-import { CXL_FW_VERSIONS, CxlMailbox } from './devices/cxl/mailbox.js';
+import type { Defects } from './defects/defects.js';
+import { cxlModel } from './devices/cxl/model.js';
 import type { SimKernel } from './kernel/kernel.js';
 
-/** One device model: its firmware versions and how to probe a driver for it. */
-export interface DeviceModel {
+export interface ModelEnv {
+  kernel: SimKernel;
+  /** One of the model's fwVersions. */
+  fw: string;
+  defects: Defects;
+}
+
+/** The kernel subsystem driver that shares the device with fwctl. */
+export interface KernelSubsystemDriver {
+  /** e.g. 'mlx5_core (netdev)', 'cxl_mem (memdev)'. */
   readonly name: string;
+  /** The configuration the kernel driver sees live: read at load and at function reset, not otherwise. */
+  liveConfig(): Record<string, number>;
+  /**
+   * The kernel driver issues its own use of a command now (by the command's
+   * profile name). Never throws: reports whether the device served it.
+   */
+  use(command: string): { ok: boolean; detail: string };
+  /** Ids of firmware objects the kernel driver owns (fwctl must not reach them). */
+  ownedObjects(): number[];
+}
+
+/** One powered-up device with its drivers bound. */
+export interface DeviceInstance {
+  readonly fwctl: FwctlOps;
+  readonly kernelDriver: KernelSubsystemDriver;
+  /** Function-level reset: pending configuration becomes live; the kernel driver re-reads it. */
+  functionReset(): void;
+  /** Firmware resources held for fwctl descriptors right now (user contexts, objects). */
+  fwResources(): number;
+  /** A digest of every piece of device state a command could change (config, objects, counters). */
+  stateDigest(): string;
+}
+
+export interface DeviceModel {
+  /** Model name as spelled in targets: 'cxl', 'mlx5', 'pds'. */
+  readonly name: string;
+  /** The uAPI device type (enum fwctl_device_type). */
+  readonly deviceType: number;
   /** Oldest first; the last is the default. */
   readonly fwVersions: readonly string[];
   /** The parent device the fwctl device hangs off (sysfs `device` link). */
   readonly parent: string;
-  /** Probe: power up the device at `fw` and bind its kernel driver. */
-  probe(kernel: SimKernel, fw: string): FwctlOps;
+  /** Power up at env.fw and bind the drivers. */
+  create(env: ModelEnv): DeviceInstance;
 }
 
 export const MODELS: Record<string, DeviceModel> = {
-  cxl: {
-    name: 'cxl',
-    fwVersions: CXL_FW_VERSIONS,
-    parent: 'mem0',
-    probe: (kernel, fw) => new CxlFwctlDriver(new CxlMailbox(fw), kernel),
-  },
+  cxl: cxlModel,
 };

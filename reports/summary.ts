@@ -35,6 +35,11 @@ export function renderSummary(report: Report, files: readonly string[] = []): st
       lines.push(`  NOT RUN ${r.id} [${r.severity} ${r.tier}]${skipped ? `: ${skipped.skipReason}` : ': no test ran'}`);
     }
   }
+  const notices = report.tests.flatMap((x) => (x.notices ?? []).map((n) => `${x.target}: ${n}`));
+  if (notices.length) {
+    lines.push('', 'Notices:');
+    for (const n of notices) lines.push(`  NOTE ${n}`);
+  }
   const s = report.summary.rules;
   lines.push('', `Verdict: ${report.verdict.toUpperCase()} — rules: ${s.pass} pass, ${s.fail} fail, ${s['not-run']} not run, ${s['not-applicable']} not applicable`);
   if (files.length) lines.push(`Reports: ${files.join(' ')}`);

@@ -15,7 +15,7 @@ describe('defect gate (upstream policy)', function () {
   const policy = loadPolicy('upstream');
   let report: Report;
   const models = Object.keys(MODELS);
-  const defectTarget = (id: string) => `sim:${models[0]}+${id}`;
+  const defectTarget = (id: string) => `sim:${DEFECTS.find((d) => d.id === id)!.models?.[0] ?? models[0]}+${id}`;
 
   before(async () => {
     const pool = new WorkerPool({ workers: 2, timeoutMs: 10_000 });

@@ -112,6 +112,10 @@ export interface TestEntry {
     actual?: string;
   };
   evidence: Evidence[];
+  /**
+   * Findings that are not failures, e.g. a debug-scope command that changed across firmware versions.
+   */
+  notices?: string[];
 }
 /**
  * This interface was referenced by `Report`'s JSON-Schema

@@ -36,6 +36,8 @@ export interface TestResult extends CollectedTest {
   skipReason?: string;
   error?: TestError;
   evidence: Evidence[];
+  /** Findings that are not failures (e.g. a debug command changed across firmware). */
+  notices?: string[];
 }
 
 export interface WorkerTask {

@@ -109,6 +109,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
         durationMs: Math.round((performance.now() - start) * 1000) / 1000,
         evidence: meta?.evidence ?? [],
       };
+      if (meta?.notices.length) result.notices = meta.notices;
       if (outcome === 'skip') result.skipReason = meta?.skipReason ?? 'skipped without a reason';
       if (err !== undefined) result.error = plainError(err);
       results.push(result);

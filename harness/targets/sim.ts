@@ -2,9 +2,16 @@
  * The `sim:` target: the reference driver in-process. Each target owns one
  * simulated kernel, so tasks never share taint or descriptors.
  */
-import { DeviceType } from '../../uapi/fwctl.js';
-import { KernelErrno, ReferenceSystem, type FwctlFile, type Task } from '../../reference-driver/index.js';
 import {
+  DriverHang,
+  KernelErrno,
+  KernelOops,
+  ReferenceSystem,
+  type FwctlFile,
+  type Task,
+} from '../../reference-driver/index.js';
+import {
+  ProcessKilled,
   SyscallError,
   type SyscallResult,
   type Target,
@@ -15,12 +22,11 @@ import {
 } from './target.js';
 import type { TargetSpec } from './spec.js';
 
-const MODEL_DEVICE_TYPE: Record<string, number> = { cxl: DeviceType.CXL, mlx5: DeviceType.MLX5, pds: DeviceType.PDS };
-
 /** One simulated process: a Task plus an fd table. */
 class SimProcess implements TargetProcess {
   private readonly fds = new Map<number, FwctlFile>();
   private nextFd = 3;
+  private killed: string | undefined;
 
   constructor(
     protected readonly sys: ReferenceSystem,
@@ -37,6 +43,7 @@ class SimProcess implements TargetProcess {
   }
 
   async open(): Promise<number> {
+    this.alive();
     try {
       const file = this.sys.open(this.task);
       const fd = this.nextFd++;
@@ -48,10 +55,21 @@ class SimProcess implements TargetProcess {
     }
   }
 
-  async ioctl(fd: number, request: number, arg: bigint): Promise<SyscallResult> {
+  ioctl(fd: number, request: number, arg: bigint): Promise<SyscallResult> {
+    this.alive();
     const file = this.fds.get(fd);
-    if (!file) return { ret: -1, errno: 'EBADF' };
-    return syscall(() => this.sys.core.ioctl(this.task, file, request, arg));
+    if (!file) return Promise.resolve({ ret: -1, errno: 'EBADF' });
+    try {
+      return Promise.resolve(syscall(() => this.sys.core.ioctl(this.task, file, request, arg)));
+    } catch (e) {
+      // A hung firmware call: the syscall never returns.
+      if (e instanceof DriverHang) return new Promise(() => {});
+      if (e instanceof KernelOops) {
+        this.killed = e.message;
+        return Promise.reject(new ProcessKilled(e.message));
+      }
+      return Promise.reject(e);
+    }
   }
 
   async close(fd: number): Promise<SyscallResult> {
@@ -67,8 +85,21 @@ class SimProcess implements TargetProcess {
     return syscall(() => this.sys.core.fileOp(file, op));
   }
 
+  /** The process exits: the kernel releases every descriptor it still holds. */
+  async exit(): Promise<void> {
+    for (const [fd, file] of this.fds) {
+      this.fds.delete(fd);
+      this.sys.core.close(file, 'exit');
+    }
+    this.killed ??= 'exited';
+  }
+
   async dispose(): Promise<void> {
     for (const fd of [...this.fds.keys()]) await this.close(fd);
+  }
+
+  private alive(): void {
+    if (this.killed) throw new ProcessKilled(this.killed);
   }
 }
 
@@ -95,24 +126,40 @@ export class SimTarget extends SimProcess implements Target {
       fw: sys.fw,
       device: sys.device?.name,
       defects: spec.defects,
-      expectedDeviceType: MODEL_DEVICE_TYPE[spec.model],
+      expectedDeviceType: sys.model.deviceType,
       capSysRawio: true,
+      profile: `reference-${sys.model.name}`,
+      // A simulated kernel is thrown away after the task: everything is allowed.
+      allows: { taint: true, destructive: true, hazards: true },
     };
+    const child = (capSysRawio: boolean, comm: string) => new SimProcess(sys, sys.spawn({ capSysRawio, comm }));
     this.parts = {
       taint: {
         read: async () => sys.kernel.tainted,
         reset: async () => sys.reboot(),
       },
       kernelLog: { read: async () => [...sys.kernel.dmesg()] },
-      credentials: {
-        withoutRawio: async () => new SimProcess(sys, sys.spawn({ capSysRawio: false, comm: 'fwctl-cts-norawio' })),
-      },
+      credentials: { withoutRawio: async () => child(false, 'fwctl-cts-norawio') },
+      processes: { spawn: async () => child(true, 'fwctl-cts-child') },
       hotplug: {
         current: async () => sys.device?.name,
         unregister: async () => sys.unregister(),
         register: async () => sys.register().name,
       },
       fileOps: { call: async (fd, op) => this.fileOp(fd, op) },
+      resources: { count: async () => sys.instance.fwResources() },
+      functionReset: { reset: async () => sys.instance.functionReset() },
+      kernelDriver: {
+        liveConfig: async () => sys.instance.kernelDriver.liveConfig(),
+        use: async (command) => sys.instance.kernelDriver.use(command),
+        ownedObjects: async () => sys.instance.kernelDriver.ownedObjects(),
+      },
+      firmware: {
+        versions: async () => [...sys.model.fwVersions],
+        current: async () => sys.fw,
+        switch: async (v) => sys.switchFirmware(v),
+      },
+      deviceState: { digest: async () => sys.instance.stateDigest() },
     };
   }
 }

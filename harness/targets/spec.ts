@@ -1,5 +1,5 @@
 import { CtsError } from '../errors.js';
-import { DEFECTS, MODELS } from '../../reference-driver/index.js';
+import { DEFECTS, MODELS, defectsFor } from '../../reference-driver/index.js';
 
 /** A parsed target string. */
 export type TargetSpec =
@@ -31,6 +31,9 @@ export function parseTarget(text: string): TargetSpec {
     for (const d of defects) {
       if (!DEFECTS.some((e) => e.id === d)) {
         throw new CtsError('CTS_E_UNKNOWN_DEFECT', `unknown defect '${d}' in target '${text}'`, 'fwctl-cts defects lists them');
+      }
+      if (!defectsFor(model).some((e) => e.id === d)) {
+        throw new CtsError('CTS_E_UNKNOWN_DEFECT', `defect '${d}' does not apply to model '${model}' (target '${text}')`, 'fwctl-cts defects lists them');
       }
     }
     return { kind: 'sim', model, fw, defects, text };

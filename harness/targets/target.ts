@@ -48,6 +48,17 @@ export class SyscallError extends Error {
   }
 }
 
+/** The calling process died in a syscall (a kernel oops kills it). */
+export class ProcessKilled extends Error {
+  constructor(readonly reason: string) {
+    super(`the calling process was killed: ${reason}`);
+    this.name = 'ProcessKilled';
+  }
+}
+
+/** A second process that can die with its descriptors open. */
+export type ChildProcess = TargetProcess & { exit(): Promise<void> };
+
 /**
  * Optional capabilities ("parts"). A test that needs one declares it; a target
  * without it makes the test skip with the reason, never pass.
@@ -73,6 +84,29 @@ export interface TargetParts {
   };
   /** read(2), write(2) and mmap(2) on a descriptor (D-8). */
   fileOps?: { call(fd: number, op: 'read' | 'write' | 'mmap'): Promise<SyscallResult> };
+  /** Count the firmware resources held for fwctl descriptors (user contexts, objects). */
+  resources?: { count(): Promise<number> };
+  /** Trigger a function-level reset (pending configuration goes live). */
+  functionReset?: { reset(): Promise<void> };
+  /** The kernel subsystem driver sharing the device (netdev, memdev). */
+  kernelDriver?: {
+    /** What the kernel driver sees live. */
+    liveConfig(): Promise<Record<string, number>>;
+    /** Make the kernel driver use a command (by profile name) now. */
+    use(command: string): Promise<{ ok: boolean; detail: string }>;
+    /** Ids of firmware objects the kernel driver owns. */
+    ownedObjects(): Promise<number[]>;
+  };
+  /** Switch the device's firmware (flash + reset): the drivers rebind. */
+  firmware?: {
+    versions(): Promise<string[]>;
+    current(): Promise<string>;
+    switch(version: string): Promise<void>;
+  };
+  /** A digest of all device state, to prove a request changed nothing. */
+  deviceState?: { digest(): Promise<string> };
+  /** Start another process that can die with descriptors open. */
+  processes?: { spawn(): Promise<ChildProcess> };
 }
 
 export type PartName = keyof TargetParts;
@@ -94,6 +128,10 @@ export interface TargetDescription {
   expectedDeviceType?: number;
   /** Whether the harness's own process has CAP_SYS_RAWIO; unknown when absent. */
   capSysRawio?: boolean;
+  /** The device profile's id (profiles/<id>.json). */
+  profile?: string;
+  /** What this run may do to the device (real hardware: only what the user unlocked). */
+  allows: { taint: boolean; destructive: boolean; hazards: boolean };
 }
 
 export interface Target extends TargetProcess {

@@ -18,11 +18,22 @@ import {
   decodeRpc,
 } from '../../uapi/fwctl.js';
 import type { Defects } from '../defects/defects.js';
-import { KernelErrno, fail } from '../kernel/errno.js';
+import { DriverHang, KernelErrno, fail } from '../kernel/errno.js';
 import { TAINT_FWCTL, type SimKernel, type Task } from '../kernel/kernel.js';
 import type { FwctlOps, Uctx } from './ops.js';
 
 const FWCTL_MAX_DEVICES = 4096;
+
+/**
+ * A driver bug took the kernel down in the caller's context (an oops): the
+ * calling process is killed. Not an errno: the syscall never returns one.
+ */
+export class KernelOops extends Error {
+  constructor(detail: string) {
+    super(`kernel oops in the fwctl driver: ${detail}`);
+    this.name = 'KernelOops';
+  }
+}
 
 /** A registered (or since unregistered) fwctl device: struct fwctl_device. */
 export class FwctlDevice {
@@ -81,7 +92,7 @@ export class FwctlCore {
   /** fwctl_unregister + fwctl_put (O-4): the node goes, open files are orphaned. */
   unregister(dev: FwctlDevice): void {
     this.nodes.delete(dev.devnum);
-    for (const uctx of dev.uctxs) dev.driver.closeUctx(uctx);
+    if (!this.defects.has('unregister-leaks')) for (const uctx of dev.uctxs) dev.driver.closeUctx(uctx);
     dev.uctxs.clear();
     dev.registered = false;
     this.put(dev);
@@ -104,6 +115,8 @@ export class FwctlCore {
     const dev = this.nodes.get(devnum);
     if (!dev) fail('ENOENT', `no /dev/fwctl/fwctl${devnum}`);
     if (!dev.ops) fail('ENODEV');
+    // Non-exclusive: any number of descriptors at once (fwctl.rst "sharing").
+    if (this.defects.has('exclusive-open') && dev.uctxs.size > 0) fail('EBUSY');
     // O-1: no capability check; only the node's mode matters.
     if (this.defects.has('open-requires-rawio') && !task.capSysRawio) fail('EPERM');
     let uctx: Uctx;
@@ -119,14 +132,17 @@ export class FwctlCore {
     return new FwctlFile(dev, uctx);
   }
 
-  /** close(2): close_uctx once, unless unregister already did (O-3, O-4). */
-  close(file: FwctlFile): void {
+  /**
+   * close(2), or the process exiting: close_uctx once, unless unregister
+   * already did (O-3, O-4). Both paths are the same release in Linux.
+   */
+  close(file: FwctlFile, how: 'close' | 'exit' = 'close'): void {
     if (file.closed) fail('EBADF');
     file.closed = true;
     const dev = file.device;
     if (dev.ops && dev.uctxs.has(file.uctx)) {
       dev.uctxs.delete(file.uctx);
-      dev.ops.closeUctx(file.uctx);
+      if (!(how === 'exit' && this.defects.has('leak-on-exit'))) dev.ops.closeUctx(file.uctx);
       if (this.defects.has('shared-context')) {
         // The one shared context is gone: every other descriptor is orphaned with it.
         this.sharedUctx = undefined;
@@ -210,7 +226,7 @@ export class FwctlCore {
           data = Buffer.alloc(cmd.device_data_len, d.has('info-not-zero-filled') ? 0xa5 : 0);
         } else {
           // I-3: copy min(user, driver), zero-pad up to the user's length.
-          const driverData = ops.info(file.uctx);
+          const driverData = this.driverCall(() => ops.info!(file.uctx));
           driverLen = driverData.length;
           data = Buffer.alloc(cmd.device_data_len);
           driverData.copy(data, 0, 0, Math.min(driverData.length, data.length));
@@ -277,7 +293,7 @@ export class FwctlCore {
       // R-5: the driver runs with out_len preset to the caller's; its errors come back as-is.
       let resp;
       try {
-        resp = ops.fwRpc(file.uctx, cmd.scope, input, cmd.out_len);
+        resp = this.driverCall(() => ops.fwRpc(file.uctx, cmd.scope, input, cmd.out_len, task));
       } catch (e) {
         if (e instanceof KernelErrno && d.has('driver-errno-rewritten')) fail('EIO', e.message);
         throw e;
@@ -303,6 +319,19 @@ export class FwctlCore {
         this.respond(task, arg, usize, kbuf);
       }
       throw e;
+    }
+  }
+
+  /** Call into the driver; anything but an errno or a hang is a driver bug: an oops. */
+  private driverCall<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof KernelErrno || e instanceof DriverHang) throw e;
+      const msg = (e as Error).message;
+      this.kernel.printk(`BUG: fwctl driver: ${msg}`);
+      this.kernel.printk('Oops: 0000 [#1] PREEMPT SMP');
+      throw new KernelOops(msg);
     }
   }
 

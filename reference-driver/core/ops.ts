@@ -24,5 +24,9 @@ export interface FwctlOps {
   closeUctx(uctx: Uctx): void;
   /** Optional: device data for FWCTL_INFO. Absent for CXL (I-2). */
   info?(uctx: Uctx): Buffer;
-  fwRpc(uctx: Uctx, scope: number, input: Buffer, outLen: number): RpcResponse;
+  /**
+   * The RPC, run in the caller's context: `current` is the calling task, for
+   * drivers that touch user memory themselves (pds copies payloads).
+   */
+  fwRpc(uctx: Uctx, scope: number, input: Buffer, outLen: number, current: Task): RpcResponse;
 }

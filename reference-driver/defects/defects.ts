@@ -1,20 +1,31 @@
-import catalog from './catalog.json' with { type: 'json' };
+import core from './core.json' with { type: 'json' };
+import cxl from './cxl.json' with { type: 'json' };
+import mlx5 from './mlx5.json' with { type: 'json' };
+import pds from './pds.json' with { type: 'json' };
 
 export interface DefectEntry {
   id: string;
   /** Which part of the reference driver carries the fault. */
   layer: string;
+  /** Models where the fault exists or is observable; every model when absent. */
+  models?: string[];
   summary: string;
   /** Policy rule ids this defect must break (and no others). */
   breaks: string[];
 }
 
-export const DEFECTS: readonly DefectEntry[] = catalog.defects;
+/** One catalog per layer, so each device model's faults live beside it as data. */
+export const DEFECTS: readonly DefectEntry[] = [core, cxl, mlx5, pds].flatMap((c) => c.defects as DefectEntry[]);
 
-const KNOWN = new Set(DEFECTS.map((d) => d.id));
+const BY_ID = new Map(DEFECTS.map((d) => [d.id, d]));
 
 export function isKnownDefect(id: string): boolean {
-  return KNOWN.has(id);
+  return BY_ID.has(id);
+}
+
+/** The defects that can be switched on for a model. */
+export function defectsFor(model: string): DefectEntry[] {
+  return DEFECTS.filter((d) => !d.models || d.models.includes(model));
 }
 
 /** The set of defects switched on in one reference-driver instance. */
@@ -22,7 +33,7 @@ export class Defects {
   private readonly on: ReadonlySet<string>;
   constructor(ids: Iterable<string> = []) {
     const set = new Set(ids);
-    for (const id of set) if (!KNOWN.has(id)) throw new Error(`unknown defect: ${id}`);
+    for (const id of set) if (!BY_ID.has(id)) throw new Error(`unknown defect: ${id}`);
     this.on = set;
   }
   has(id: string): boolean {

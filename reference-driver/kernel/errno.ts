@@ -16,3 +16,14 @@ export class KernelErrno extends Error {
 export function fail(errno: ErrnoName, detail?: string): never {
   throw new KernelErrno(errno, detail);
 }
+
+/**
+ * Thrown by a driver model to stand for a call that never returns (a hung
+ * firmware mailbox). The sim target turns it into a syscall that never completes.
+ */
+export class DriverHang extends Error {
+  constructor(detail: string) {
+    super(`driver hang: ${detail}`);
+    this.name = 'DriverHang';
+  }
+}

@@ -23,6 +23,7 @@ export interface CheckMeta {
   exclusive: boolean;
   skipReason?: string;
   evidence: Evidence[];
+  notices: string[];
 }
 
 export interface Evidence {
@@ -45,7 +46,7 @@ export function check(
   const opts = typeof optsOrBody === 'function' ? {} : optsOrBody;
   const body = typeof optsOrBody === 'function' ? optsOrBody : maybeBody!;
   const rules = Array.isArray(rule) ? rule : [rule];
-  const meta: CheckMeta = { rules, requires: opts.requires ?? [], exclusive: opts.exclusive ?? false, evidence: [] };
+  const meta: CheckMeta = { rules, requires: opts.requires ?? [], exclusive: opts.exclusive ?? false, evidence: [], notices: [] };
   const test = it(`${rules.join(' ')}: ${claim}`, async function () {
     const target = currentTarget();
     const t = new Fixture(target, (reason) => {
@@ -53,7 +54,7 @@ export function check(
       this.skip();
     }, (e) => {
       if (meta.evidence.length < EVIDENCE_LIMIT) meta.evidence.push(e);
-    });
+    }, (n) => meta.notices.push(n));
     for (const part of meta.requires) {
       if (!target.parts[part]) t.skip(`target ${target.description.kind}: does not provide '${part}'`);
     }

@@ -4,7 +4,8 @@
  * through it is recorded as evidence for the report.
  */
 import { expect } from 'chai';
-import { deviceKnowledge, type DeviceKnowledge } from '../../harness/devices/index.js';
+import type { DeviceStatus, Encoded } from '../../harness/codecs/index.js';
+import { loadProfile, scopeValue, type Command, type Probe } from '../../harness/profiles/profile.js';
 import {
   SyscallError,
   type SyscallResult,
@@ -13,8 +14,10 @@ import {
   type TargetProcess,
   type UserBuffer,
 } from '../../harness/targets/target.js';
-import { FWCTL_INFO, FWCTL_RPC, INFO_SIZE, TAINT_FWCTL_MASK, decodeInfo, encodeInfo } from '../../uapi/fwctl.js';
+import { DeviceType, FWCTL_INFO, FWCTL_RPC, INFO_SIZE, TAINT_FWCTL_MASK, decodeInfo, deviceTypeName, encodeInfo, scopeName } from '../../uapi/fwctl.js';
 import type { Evidence } from './check.js';
+import { Device } from './device.js';
+import { expectOk, rawRpc, type RpcCall } from './uapi.js';
 
 type Disposable = TargetProcess & { dispose(): Promise<void> };
 
@@ -22,12 +25,13 @@ export class Fixture {
   private readonly buffers: { proc: TargetProcess; buf: UserBuffer }[] = [];
   private readonly fds: { proc: TargetProcess; fd: number }[] = [];
   private readonly procs: Disposable[] = [];
-  private device?: DeviceKnowledge;
+  private dev?: Device;
 
   constructor(
     readonly target: Target,
     private readonly onSkip: (reason: string) => void,
     private readonly record: (e: Evidence) => void,
+    private readonly onNotice: (message: string) => void = () => {},
   ) {}
 
   /** End the test as skipped, with the reason in the report. */
@@ -85,23 +89,90 @@ export class Fixture {
   }
 
   /**
-   * What the suites know of this device type: the type the target declares,
-   * else the one FWCTL_INFO reports. Skips for a type with no knowledge.
+   * The device's profile and codec: the target's own profile when it names
+   * one, else the kernel profile of the device type FWCTL_INFO reports.
    */
-  async knowledge(): Promise<DeviceKnowledge> {
-    if (this.device) return this.device;
-    let type = this.target.description.expectedDeviceType;
-    if (type === undefined) {
-      const fd = await this.open();
-      const buf = this.alloc(encodeInfo({ size: INFO_SIZE }));
-      const res = await this.ioctl(fd, FWCTL_INFO, buf.addr, this.target, 'device type probe');
-      expect(res.errno, 'FWCTL_INFO (device type probe)').to.equal(undefined);
-      type = decodeInfo(buf.bytes).out_device_type;
+  async device(): Promise<Device> {
+    if (this.dev) return this.dev;
+    const d = this.target.description;
+    let id = d.profile;
+    if (!id) {
+      let type = d.expectedDeviceType;
+      if (type === undefined) {
+        const fd = await this.open();
+        const buf = this.alloc(encodeInfo({ size: INFO_SIZE }));
+        const res = await this.ioctl(fd, FWCTL_INFO, buf.addr, this.target, 'device type probe');
+        expect(res.errno, 'FWCTL_INFO (device type probe)').to.equal(undefined);
+        type = decodeInfo(buf.bytes).out_device_type;
+      }
+      if (!Object.values(DeviceType).includes(type as never) || type === DeviceType.ERROR) this.skip(`no profile for device type ${type}`);
+      id = `kernel-${deviceTypeName(type).toLowerCase()}`;
     }
-    const k = deviceKnowledge(type);
-    if (!k) this.skip(`no device knowledge for device type ${type}`);
-    this.device = k;
-    return k;
+    this.dev = Device.of(loadProfile(id), d.fw);
+    return this.dev;
+  }
+
+  /** Encode a catalogued command or probe, its nested buffers in `proc`'s memory. */
+  async encode(item: Command | Probe, params: Record<string, unknown> = {}, proc: TargetProcess = this.target): Promise<Encoded> {
+    const dev = await this.device();
+    return dev.codec.encode(item.request, item.outLen ?? 64, { alloc: (x) => this.alloc(x, proc) }, params);
+  }
+
+  /**
+   * Send a command at a scope. Returns the ioctl's result, the device status
+   * (when the ioctl succeeded) and the response bytes the codec reads.
+   */
+  async send(
+    fd: number,
+    item: Command | Probe,
+    scope: number,
+    opts: { params?: Record<string, unknown>; proc?: TargetProcess; outLen?: number; outBufferSize?: number } = {},
+  ): Promise<RpcCall & { status?: DeviceStatus; response: Buffer }> {
+    const proc = opts.proc ?? this.target;
+    const dev = await this.device();
+    const enc = await this.encode(item, opts.params, proc);
+    const outLen = opts.outLen ?? enc.outLen;
+    const inBuf = this.alloc(enc.input, proc);
+    const out = this.alloc(Math.max(opts.outBufferSize ?? outLen, 1), proc);
+    const { res, after } = await rawRpc(this, fd, { scope, in_len: enc.input.length, out_len: outLen, in: inBuf.addr, out: out.addr }, { proc, detail: `${item.name} at ${scopeName(scope)}` });
+    // Bytes past the reported out_len were never written.
+    const response = enc.response ? enc.response.bytes : out.bytes.subarray(0, Math.min(after.out_len, out.bytes.length));
+    return { res, after, out, response, status: res.ret === 0 ? dev.codec.status(out.bytes) : undefined };
+  }
+
+  /** send(), asserting the ioctl and the device both said yes. */
+  async sendOk(fd: number, item: Command | Probe, scope: number, opts: Parameters<Fixture['send']>[3] = {}) {
+    const r = await this.send(fd, item, scope, opts);
+    expectOk(r.res, `${item.name} at ${scopeName(scope)}`);
+    expect(r.status?.ok, `${item.name} at ${scopeName(scope)}: device status ${r.status?.status}`).to.equal(true);
+    return r;
+  }
+
+  /** The benign request, encoded (its buffers live until the test ends). */
+  async benign(proc: TargetProcess = this.target): Promise<{ command: Command; input: Buffer; outLen: number; reportedOutLen: number | 'caller' }> {
+    const command = (await this.device()).benign;
+    const enc = await this.encode(command, {}, proc);
+    return { command, input: enc.input, outLen: enc.outLen, reportedOutLen: command.reportedOutLen ?? 'caller' };
+  }
+
+  /** A request outside the catalogue, encoded, with the errno the driver must give it. */
+  async rejected(proc: TargetProcess = this.target): Promise<{ input: Buffer; errno: string }> {
+    const { probe, errno } = (await this.device()).rejected;
+    return { input: (await this.encode(probe, {}, proc)).input, errno };
+  }
+
+  /** Skip unless this run may do `what` to the device (real hardware: the user's flags). */
+  allow(what: 'taint' | 'destructive' | 'hazards'): void {
+    if (!this.target.description.allows[what]) this.skip(`not unlocked: needs --allow-${what}`);
+  }
+
+  /** A finding that is not a failure (e.g. a debug command changed between firmware versions). */
+  notice(message: string): void {
+    this.onNotice(message);
+  }
+
+  scopes(from = 0): number[] {
+    return [0, 1, 2, 3].filter((s) => s >= from);
   }
 
   /**

@@ -25,6 +25,8 @@ export interface RawOptions {
   /** Bytes written after the kernel's struct (the tail). */
   tail?: Uint8Array;
   proc?: TargetProcess;
+  /** What the evidence line says the call was. */
+  detail?: string;
 }
 
 export interface RawResult<T> {
@@ -45,7 +47,7 @@ export async function rawInfo(t: Fixture, fd: number, fields: Partial<FwctlInfo>
 export async function rawRpc(t: Fixture, fd: number, fields: Partial<FwctlRpc>, opts: RawOptions = {}): Promise<RawResult<FwctlRpc>> {
   const proc = opts.proc ?? t.target;
   const buf = t.alloc(encodeRpc(fields, opts.bufferSize, opts.tail), proc);
-  const detail = `size=${fields.size ?? RPC_SIZE} scope=${scopeName(fields.scope ?? 0)} in_len=${fields.in_len ?? 0} out_len=${fields.out_len ?? 0}`;
+  const detail = `${opts.detail ? `${opts.detail}: ` : ''}size=${fields.size ?? RPC_SIZE} scope=${scopeName(fields.scope ?? 0)} in_len=${fields.in_len ?? 0} out_len=${fields.out_len ?? 0}`;
   const res = await t.ioctl(fd, FWCTL_RPC, buf.addr, proc, detail);
   return { res, buf, after: decodeRpc(buf.bytes) };
 }

@@ -11,7 +11,7 @@ const WARNING = /: (\S+)\((\d+)\): has requested full access to the physical dev
 
 describe('taint', () => {
   check('taint.debug-write', 'a DEBUG_WRITE RPC sets TAINT_FWCTL (bit 19)', { requires: ['taint'], exclusive: true }, async (t) => {
-    const { input, outLen } = (await t.knowledge()).benign();
+    const { input, outLen } = await t.benign();
     await t.untainted();
     const fd = await t.open();
     expectOk((await rpc(t, fd, Scope.DEBUG_WRITE, input, outLen)).res, 'DEBUG_WRITE RPC');
@@ -19,7 +19,7 @@ describe('taint', () => {
   });
 
   check('taint.low-scopes-clean', 'CONFIGURATION and DEBUG_READ_ONLY RPCs never taint', { requires: ['taint'], exclusive: true }, async (t) => {
-    const { input, outLen } = (await t.knowledge()).benign();
+    const { input, outLen } = await t.benign();
     await t.untainted();
     const fd = await t.open();
     for (const scope of [Scope.CONFIGURATION, Scope.DEBUG_READ_ONLY]) {
@@ -29,17 +29,17 @@ describe('taint', () => {
   });
 
   check('taint.before-validation', 'a DEBUG_WRITE RPC taints even when the driver rejects it', { requires: ['taint'], exclusive: true }, async (t) => {
-    const k = await t.knowledge();
+    const { input } = await t.rejected();
     await t.untainted();
     const fd = await t.open();
     // the taint comes before the request is copied in or validated.
-    const rejected = await rpc(t, fd, Scope.DEBUG_WRITE, k.rejected().input, 64);
+    const rejected = await rpc(t, fd, Scope.DEBUG_WRITE, input, 64);
     expect(rejected.res.ret, 'rejected DEBUG_WRITE RPC fails').to.equal(-1);
     expect(await t.tainted(), 'TAINT_FWCTL after a rejected DEBUG_WRITE RPC').to.equal(true);
   });
 
   check('taint.rawio-required', 'DEBUG_WRITE_FULL without CAP_SYS_RAWIO is EPERM and does not taint', { requires: ['taint', 'credentials'], exclusive: true }, async (t) => {
-    const { input, outLen } = (await t.knowledge()).benign();
+    const { input, outLen } = await t.benign();
     await t.untainted();
     const proc = await t.withoutRawio();
     const fd = await t.open(proc);
@@ -49,7 +49,7 @@ describe('taint', () => {
 
   check('taint.full-with-rawio', 'DEBUG_WRITE_FULL with CAP_SYS_RAWIO is allowed and taints', { requires: ['taint'], exclusive: true }, async (t) => {
     if (t.target.description.capSysRawio === false) t.skip('the harness runs without CAP_SYS_RAWIO');
-    const { input, outLen } = (await t.knowledge()).benign();
+    const { input, outLen } = await t.benign();
     await t.untainted();
     const fd = await t.open();
     expectOk((await rpc(t, fd, Scope.DEBUG_WRITE_FULL, input, outLen)).res, 'DEBUG_WRITE_FULL RPC');
@@ -57,7 +57,7 @@ describe('taint', () => {
   });
 
   check('taint.warn-once', 'the first mutating RPC logs one "full access" warning naming comm(pid); later ones log none', { requires: ['taint', 'kernelLog'], exclusive: true }, async (t) => {
-    const { input, outLen } = (await t.knowledge()).benign();
+    const { input, outLen } = await t.benign();
     await t.untainted();
     const log = t.part('kernelLog');
     const before = (await log.read()).length;

@@ -65,8 +65,7 @@ describe('uapi/dispatch', () => {
       expectOk(longer.res, `FWCTL_INFO at size ${size} with a zero tail`);
       expect(longer.after.out_device_type, `device type at size ${size}`).to.equal(exact.after.out_device_type);
     }
-    const k = await t.knowledge();
-    const { input, outLen } = k.benign();
+    const { input, outLen } = await t.benign();
     const inBuf = t.alloc(input);
     const outBuf = t.alloc(outLen);
     const rpc = await rawRpc(t, fd, { size: 64, in_len: input.length, out_len: outLen, in: inBuf.addr, out: outBuf.addr });

@@ -25,7 +25,7 @@ describe('uapi/lifecycle', () => {
   });
 
   check('uapi.open.independent-contexts', 'each open() has its own context: closing one descriptor leaves another working', async (t) => {
-    const { input, outLen } = (await t.knowledge()).benign();
+    const { input, outLen } = await t.benign();
     const a = await t.open();
     const b = await t.open();
     expectOk((await rpc(t, a, Scope.CONFIGURATION, input, outLen)).res, 'RPC on descriptor A');
@@ -36,7 +36,7 @@ describe('uapi/lifecycle', () => {
   });
 
   check('uapi.unregister.enodev', 'after unregister, ioctls on open descriptors give ENODEV, close succeeds and the node is gone', { requires: ['hotplug'], exclusive: true }, async (t) => {
-    const { input, outLen } = (await t.knowledge()).benign();
+    const { input, outLen } = await t.benign();
     const fd = await t.open();
     let reopen: unknown;
     await whileUnregistered(t, async () => {

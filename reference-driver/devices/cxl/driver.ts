@@ -24,8 +24,9 @@ import {
 } from '../../../uapi/cxl.js';
 import { DeviceType, Scope } from '../../../uapi/fwctl.js';
 import type { FwctlOps, RpcResponse, Uctx } from '../../core/ops.js';
-import { fail } from '../../kernel/errno.js';
+import { DriverHang, fail } from '../../kernel/errno.js';
 import type { SimKernel } from '../../kernel/kernel.js';
+import type { ModelEnv } from '../../models.js';
 import type { CxlMailbox } from './mailbox.js';
 
 /** Past this the real kernel would read far out of bounds; the model stops reading. */
@@ -39,10 +40,16 @@ export class CxlFwctlDriver implements FwctlOps {
   /** The supported-feature list, cached at probe (devm_cxl_setup_features). */
   private readonly entries: { entry: CxlFeatEntry; raw: Buffer }[];
 
+  private readonly kernel: SimKernel;
+  private open = 0;
+
   constructor(
     private readonly mailbox: CxlMailbox,
-    private readonly kernel: SimKernel,
+    private readonly env: ModelEnv,
+    /** Tell the memdev driver to re-read configuration now (only a defect does, before a reset). */
+    private readonly applyLive: () => void,
   ) {
+    this.kernel = env.kernel;
     const { entries } = mailbox.getSupportedFeatures(0, Number.MAX_SAFE_INTEGER);
     this.entries = entries.map((raw) => ({ entry: decodeFeatEntry(raw), raw }));
   }
@@ -52,8 +59,14 @@ export class CxlFwctlDriver implements FwctlOps {
     return this.entries.some((e) => !KERNEL_EXCLUSIVE.has(e.entry.uuid));
   }
 
-  openUctx(_uctx: Uctx): void {}
-  closeUctx(_uctx: Uctx): void {}
+  openUctx(_uctx: Uctx): void {
+    this.open++;
+    if (this.env.defects.has('cxl-mailbox-held-open')) this.mailbox.busy = true;
+  }
+
+  closeUctx(_uctx: Uctx): void {
+    if (--this.open === 0) this.mailbox.busy = false;
+  }
 
   fwRpc(_uctx: Uctx, scope: number, input: Buffer, outLen: number): RpcResponse {
     // The kernel reads the request without checking in_len against op_size
@@ -64,7 +77,11 @@ export class CxlFwctlDriver implements FwctlOps {
     }
     const req = Buffer.alloc(Math.max(input.length, CXL_RPC_HEADER + Math.min(Math.max(opSize, CXL_SET_FEAT_HEADER), MODELLED_MAX)));
     input.copy(req);
+    if (input.length < CXL_RPC_HEADER && this.env.defects.has('cxl-oops-on-short-request')) {
+      throw new TypeError(`unable to handle page fault: read of fwctl_rpc_cxl past a ${input.length}-byte allocation`);
+    }
     const opcode = req.readUInt32LE(0) & 0xffff; // u16 opcode = rpc_in->opcode
+    if (opcode === CxlOpcode.SET_FEATURE && this.env.defects.has('cxl-rejected-set-writes')) this.writeEarly(req);
     if (!this.validate(req, scope, opcode)) fail('EINVAL');
     switch (opcode) {
       case CxlOpcode.GET_SUPPORTED_FEATURES:
@@ -74,8 +91,23 @@ export class CxlFwctlDriver implements FwctlOps {
       case CxlOpcode.SET_FEATURE:
         return this.setFeature(req, outLen);
       default:
-        fail('EOPNOTSUPP');
+        return this.passThrough(opcode, outLen);
     }
+  }
+
+  /** Only defects reach here: a mailbox command outside the Feature set goes to the device. */
+  private passThrough(opcode: number, outLen: number): RpcResponse {
+    const out = Buffer.alloc(Math.max(outLen, CXL_OUT_HEADER));
+    out.writeUInt32LE(this.mailbox.other(opcode), 4);
+    return { out, outLen: CXL_OUT_HEADER };
+  }
+
+  /** cxl-rejected-set-writes: the data is written before the request is validated. */
+  private writeEarly(req: Buffer): void {
+    const uuid = uuidString(req.subarray(16, 32));
+    if (KERNEL_EXCLUSIVE.has(uuid)) return;
+    const size = req.readUInt32LE(8) - CXL_SET_FEAT_HEADER;
+    if (size > 0 && size <= 64) this.mailbox.setFeature(uuid, CxlSetFlag.FULL, 0, req.subarray(48, 48 + size));
   }
 
   /** cxlctl_validate_hw_command. */
@@ -87,8 +119,15 @@ export class CxlFwctlDriver implements FwctlOps {
       case CxlOpcode.SET_FEATURE:
         return this.validateSetFeature(req, scope);
       default:
-        return false;
+        return this.leaks(opcode);
     }
+  }
+
+  /** Opcodes only a defect lets through (the clean driver denies everything else, digest §3.3). */
+  private leaks(opcode: number): boolean {
+    const d = this.env.defects;
+    if (d.has('cxl-unknown-opcode-allowed') && opcode >= 0x0100 && opcode < 0x0400) return true;
+    return d.has('cxl-media-ops-exposed') && [0x4400, 0x4401, 0x4102, 0x4103].includes(opcode);
   }
 
   /** cxlctl_validate_set_features: the effects-to-scope policy. */
@@ -103,8 +142,10 @@ export class CxlFwctlDriver implements FwctlOps {
     }
     if (effects & CxlEffect.BACKGROUND) return false;
     if (!(effects & CXL_EFFECTS_IMMEDIATE) && !(effects & CXL_EFFECTS_RESET)) return false;
+    if (this.env.defects.has('cxl-any-scope-set')) return true;
     if (effects & CXL_EFFECTS_IMMEDIATE) return scope >= Scope.DEBUG_WRITE_FULL;
-    return scope >= Scope.DEBUG_WRITE;
+    // Reset-only effects: the lesser write permission (a `scope ==` here is the non-monotonic bug).
+    return this.env.defects.has('cxl-non-monotonic-scope') ? scope === Scope.DEBUG_WRITE : scope >= Scope.DEBUG_WRITE;
   }
 
   /** Served from the kernel's cache; reports 8 bytes more than it writes (digest §3.3). */
@@ -139,6 +180,7 @@ export class CxlFwctlDriver implements FwctlOps {
     const count = req.readUInt16LE(34);
     const selection = req.readUInt8(36);
     if (count === 0) fail('EINVAL');
+    if (selection > 2 && this.env.defects.has('cxl-hang-on-bad-selection')) throw new DriverHang(`Get Feature selection ${selection}`);
     if (outLen < CXL_OUT_PAYLOAD + count) {
       this.kernel.printk(`cxl: hazard: Get Feature count=${count} overruns out_len=${outLen}`);
     }
@@ -172,13 +214,16 @@ export class CxlFwctlDriver implements FwctlOps {
     const opSize = req.readUInt32LE(8);
     if (opSize <= CXL_SET_FEAT_HEADER) fail('EINVAL');
     const uuid = uuidString(req.subarray(16, 32));
-    if (KERNEL_EXCLUSIVE.has(uuid)) fail('EPERM');
+    if (KERNEL_EXCLUSIVE.has(uuid) && !this.env.defects.has('cxl-exclusive-feature-writable')) fail('EPERM');
     const offset = req.readUInt16LE(36);
     const userFlags = req.readUInt32LE(32);
     const data = req.subarray(48, 48 + (opSize - CXL_SET_FEAT_HEADER));
     const out = Buffer.alloc(Math.max(outLen, CXL_OUT_HEADER));
+    const retval = this.writeFeature(uuid, userFlags, offset, data);
     out.writeUInt32LE(0, 0);
-    out.writeUInt32LE(this.writeFeature(uuid, userFlags, offset, data), 4);
+    out.writeUInt32LE(retval, 4);
+    // A cold-reset feature goes live at the next reset; pushing it to the memdev driver now is coupling.
+    if (retval === CxlRetval.SUCCESS && this.env.defects.has('cxl-config-applied-live')) this.applyLive();
     return { out, outLen: CXL_OUT_HEADER };
   }
 

@@ -31,15 +31,33 @@ export const CXL_FW_VERSIONS = Object.keys(firmware.versions);
 
 export class CxlMailbox {
   readonly payloadSize = firmware.payloadSize;
+  /** Set while something holds the mailbox exclusively (only a defect does). */
+  busy = false;
   private readonly features: FeatureState[];
 
-  constructor(readonly fwVersion: string) {
+  constructor(
+    readonly fwVersion: string,
+    private readonly defects: { has(id: string): boolean },
+  ) {
     const version = (firmware.versions as Record<string, { features: FeatureSpec[] }>)[fwVersion];
     if (!version) throw new Error(`unknown CXL firmware version ${fwVersion}`);
-    this.features = version.features.map((spec) => {
+    const specs = [...version.features];
+    // A later firmware that lists its features in another order moves every byte of the list.
+    if (defects.has('cxl-fw2-moves-field') && fwVersion !== '1.0') specs.reverse();
+    this.features = specs.map((spec) => {
       const initial = Buffer.from(spec.initial, 'hex');
       return { spec, current: Buffer.from(initial), saved: Buffer.from(initial), defaults: initial };
     });
+  }
+
+  hasFeature(uuid: string): boolean {
+    return this.find(uuid) !== undefined;
+  }
+
+  /** Every value the device holds, for "did anything change" checks. */
+  snapshot(): string {
+    const values = this.features.map((f) => `${f.spec.uuid}=${f.current.toString('hex')}/${f.saved.toString('hex')}`);
+    return values.join(';');
   }
 
   private find(uuid: string): FeatureState | undefined {
@@ -56,9 +74,18 @@ export class CxlMailbox {
   getFeature(uuid: string, offset: number, count: number, selection: number): MailboxResult {
     const f = this.find(uuid);
     if (!f) return { retval: CxlRetval.UNSUPPORTED, data: Buffer.alloc(0) };
+    if (this.defects.has('cxl-fw3-drops-telemetry') && this.fwVersion === '3.0' && f.spec.id === 3) {
+      return { retval: CxlRetval.UNSUPPORTED, data: Buffer.alloc(0) };
+    }
+    if (this.defects.has('cxl-get-writes-saved') && f.spec.id === 0) f.saved[0] = (f.saved[0]! + 1) & 0xff; // a read that writes
     const src = selection === 1 ? f.defaults : selection === 2 ? f.saved : f.current;
     if (offset + count > src.length) return { retval: CxlRetval.INPUT, data: Buffer.alloc(0) };
     return { retval: CxlRetval.SUCCESS, data: Buffer.from(src.subarray(offset, offset + count)) };
+  }
+
+  /** Anything but a Feature command: only a defect lets one through. Media ops "succeed". */
+  other(opcode: number): number {
+    return opcode >= 0x4000 ? CxlRetval.SUCCESS : CxlRetval.UNSUPPORTED;
   }
 
   setFeature(uuid: string, flags: number, offset: number, data: Buffer): number {

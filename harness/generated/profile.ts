@@ -1,0 +1,191 @@
+/* Generated from schemas/profile.schema.json by scripts/gen-types.mjs: do not edit. */
+
+/**
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "DeviceTypeName".
+ */
+export type DeviceTypeName = "mlx5" | "cxl" | "bnxt" | "pds";
+/**
+ * errno for a catalogued command below its minimum scope.
+ */
+export type Errno = string;
+/**
+ * errno for a command outside the catalogue.
+ */
+export type Errno1 = string;
+/**
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "ScopeName".
+ */
+export type ScopeName = "CONFIGURATION" | "DEBUG_READ_ONLY" | "DEBUG_WRITE" | "DEBUG_WRITE_FULL";
+/**
+ * What the command does, from fwctl.rst 'Scope of Action'. Each implies a floor for the minimum scope.
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Effects".
+ */
+export type Effects =
+  "read-only" | "debug-read" | "config-after-reset" | "runtime-config-transparent" | "debug-write" | "full-access";
+/**
+ * Send at this scope and above (default: every scope).
+ */
+export type ScopeName1 = "CONFIGURATION" | "DEBUG_READ_ONLY" | "DEBUG_WRITE" | "DEBUG_WRITE_FULL";
+/**
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Errno".
+ */
+export type Errno2 = string;
+
+/**
+ * A device profile: what a device type's RPCs are, how to encode them, and what the driver promises about each.
+ */
+export interface Profile {
+  $schema?: string;
+  id: string;
+  title: string;
+  deviceType: DeviceTypeName;
+  /**
+   * How requests are encoded (harness/codecs/).
+   */
+  codec: "cxl" | "mlx5" | "pds" | "bnxt" | "raw";
+  /**
+   * Where the catalogue comes from (driver source, digest section).
+   */
+  source: string;
+  info: {
+    /**
+     * The driver implements fwctl_ops.info (I-3) rather than not (I-2).
+     */
+    hasInfoOp: boolean;
+    /**
+     * device_data_len the driver reports (0 for none, and for pds's quirk).
+     */
+    dataLength: number;
+  };
+  rejections: {
+    belowScope: Errno;
+    uncatalogued: Errno1;
+  };
+  resources: {
+    /**
+     * Each open descriptor holds firmware resources (a user context, objects).
+     */
+    perDescriptor: boolean;
+    /**
+     * target: the target's `resources` part counts them.
+     */
+    observedBy: "target" | "none";
+  };
+  hazards?: {
+    /**
+     * Requests shorter than this may crash a real kernel: never sent unless hazards are allowed.
+     */
+    minInLen?: number;
+  };
+  /**
+   * @minItems 1
+   */
+  commands: [Command, ...Command[]];
+  /**
+   * Commands outside the catalogue: denied at every scope.
+   */
+  uncatalogued: Probe[];
+  /**
+   * Data-plane commands of another subsystem: never reachable.
+   */
+  denied: Probe[];
+  kernelObjects?: KernelObjects;
+  ownObjects?: OwnObjects;
+}
+/**
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Command".
+ */
+export interface Command {
+  name: string;
+  request: Request;
+  /**
+   * The response buffer to give.
+   */
+  outLen: number;
+  /**
+   * out_len the driver reports for outLen: a number, or 'caller' when it echoes the caller's out_len.
+   */
+  reportedOutLen?: number | "caller";
+  minScope: ScopeName;
+  effects: Effects;
+  /**
+   * Safe to send to real hardware in a default run (read-only, CONFIGURATION or DEBUG_READ_ONLY).
+   */
+  safeProbe: boolean;
+  /**
+   * stable: must keep working and only grow across firmware; debug: may change (a notice).
+   */
+  stability: "stable" | "debug";
+  /**
+   * First firmware version with the command (all when absent).
+   */
+  since?: string;
+  /**
+   * [offset, length] ranges of the response that legitimately differ between calls (ids, counters).
+   */
+  volatile?: [number, number][];
+  config?: {
+    /**
+     * The kernel driver's live-config item this command writes.
+     */
+    key: string;
+    /**
+     * Values to write (request param 'value').
+     *
+     * @minItems 2
+     */
+    values: [number, number, ...number[]];
+  };
+}
+/**
+ * Codec-specific request fields (e.g. {opcode, opMod} for mlx5, {opcode, uuid, count} for cxl, {ep, op} for pds).
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Request".
+ */
+export interface Request {
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Probe".
+ */
+export interface Probe {
+  name: string;
+  request: Request;
+  outLen?: number;
+  /**
+   * For denied probes: the subsystem whose data plane it would touch.
+   */
+  overlaps?: string;
+}
+/**
+ * Requests aimed at objects the kernel driver owns; each must be refused (an errno, or a device status error).
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "KernelObjects".
+ */
+export interface KernelObjects {
+  /**
+   * @minItems 1
+   */
+  probes: [Probe, ...Probe[]];
+  minScope?: ScopeName1;
+}
+/**
+ * Commands by which a descriptor creates, reads and frees its own firmware object (request param 'objectId').
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "OwnObjects".
+ */
+export interface OwnObjects {
+  alloc: string;
+  query: string;
+  free: string;
+}

@@ -1,0 +1,134 @@
+/**
+ * ABI across firmware versions: stable commands keep working and their
+ * responses only grow; INFO device data likewise; a debug-scope command may
+ * change, which is a notice (fwctl.rst "fwctl Driver design"; seeds/000).
+ * Each test walks every consecutive pair of the target's firmware versions.
+ */
+import { expect } from 'chai';
+import { scopeValue, type Command } from '../../harness/profiles/profile.js';
+import { check } from '../support/check.js';
+import { Device } from '../support/device.js';
+import type { Fixture } from '../support/fixture.js';
+import { expectOk, rawInfo } from '../support/uapi.js';
+
+/** Per-descriptor bytes of FWCTL_INFO data that may differ (mlx5's uid). */
+const INFO_VOLATILE = 4;
+
+/** Payload with volatile ranges blanked. */
+function masked(payload: Buffer, c: Command): Buffer {
+  const p = Buffer.from(payload);
+  for (const [off, len] of c.volatile ?? []) p.fill(0, off, off + len);
+  return p;
+}
+
+/** Describe how `next` differs from `prev` as an append-only change, or why it is not one. */
+function growthProblem(prev: Buffer, next: Buffer): string | undefined {
+  if (next.length < prev.length) return `response shrank from ${prev.length} to ${next.length} bytes`;
+  const at = prev.findIndex((b, i) => next[i] !== b);
+  return at >= 0 ? `byte ${at} changed (0x${prev[at]!.toString(16)} → 0x${next[at]!.toString(16)}): a field moved or changed meaning` : undefined;
+}
+
+type Responses = Map<string, Buffer | undefined>;
+
+/** Switch to each firmware in turn and collect the payload of every command (undefined: it failed). */
+async function walk(t: Fixture, commands: (dev: Device) => Command[], pair: (v: string, next: string, a: Responses, b: Responses, dev: Device) => void): Promise<void> {
+  const fw = t.part('firmware');
+  t.allow('destructive');
+  const versions = await fw.versions();
+  if (versions.length < 2) t.skip('not applicable: the device has a single firmware version');
+  const original = await fw.current();
+  const profile = (await t.device()).profile;
+  const collect = async (v: string): Promise<{ dev: Device; responses: Responses }> => {
+    await fw.switch(v);
+    const dev = Device.of(profile, v);
+    const fd = await t.open();
+    const responses: Responses = new Map();
+    for (const c of commands(dev)) {
+      const r = await t.send(fd, c, scopeValue(c.minScope));
+      responses.set(c.name, r.res.ret === 0 && r.status?.ok ? masked(dev.codec.payload(r.response), c) : undefined);
+    }
+    await t.close(fd);
+    return { dev, responses };
+  };
+  try {
+    let prev = await collect(versions[0]!);
+    for (const v of versions.slice(1)) {
+      const next = await collect(v);
+      pair(prev.dev.fw!, v, prev.responses, next.responses, prev.dev);
+      prev = next;
+    }
+  } finally {
+    await fw.switch(original);
+  }
+}
+
+const stableAt = (dev: Device) => dev.commands.filter((c) => c.stability === 'stable' && c.minScope !== 'DEBUG_WRITE_FULL');
+const debugAt = (dev: Device) => dev.commands.filter((c) => c.stability === 'debug' && (c.effects === 'read-only' || c.effects === 'debug-read'));
+
+describe('abi', () => {
+  check('abi.stable-commands-kept', 'every stable command keeps working on the next firmware', { requires: ['firmware'], exclusive: true }, async (t) => {
+    await walk(t, stableAt, (v, next, a, b) => {
+      for (const [name, resp] of a) {
+        if (resp === undefined) continue; // not working at v: other rules' business
+        expect(b.get(name), `${name} works on ${v} but not on ${next}`).to.not.equal(undefined);
+      }
+    });
+  });
+
+  check('abi.stable-responses-grow', 'stable responses only grow on the next firmware; debug-scope changes are noticed', { requires: ['firmware'], exclusive: true }, async (t) => {
+    await walk(t, (dev) => [...stableAt(dev), ...debugAt(dev)], (v, next, a, b, dev) => {
+      for (const [name, resp] of a) {
+        const after = b.get(name);
+        if (!resp || !after) continue; // a command that stopped working is abi.stable-commands-kept's business
+        const problem = growthProblem(resp, after);
+        if (!problem) continue;
+        const c = dev.commands.find((x) => x.name === name)!;
+        if (c.stability === 'debug') t.notice(`${name} (debug scope) changed from ${v} to ${next}: ${problem}`);
+        else expect.fail(`${name} from ${v} to ${next}: ${problem}`);
+      }
+    });
+  });
+
+  check('abi.debug-commands-kept', 'debug-scope commands also keep working and only grow on the next firmware', { requires: ['firmware'], exclusive: true }, async (t) => {
+    let compared = 0;
+    await walk(t, debugAt, (v, next, a, b) => {
+      for (const [name, resp] of a) {
+        if (!resp) continue;
+        compared++;
+        const after = b.get(name);
+        expect(after, `${name} works on ${v} but not on ${next}`).to.not.equal(undefined);
+        const problem = growthProblem(resp, after!);
+        expect(problem, `${name} from ${v} to ${next}`).to.equal(undefined);
+      }
+    });
+    if (!compared) t.skip('not applicable: no debug-scope read command');
+  });
+
+  check('abi.info-grows', 'FWCTL_INFO device data only grows on the next firmware', { requires: ['firmware'], exclusive: true }, async (t) => {
+    const { profile } = await t.device();
+    if (!profile.info.hasInfoOp || profile.info.dataLength === 0) return t.skip(`not applicable: ${profile.id} reports no device data`);
+    const fw = t.part('firmware');
+    t.allow('destructive');
+    const versions = await fw.versions();
+    const original = await fw.current();
+    const infoAt = async (v: string): Promise<Buffer> => {
+      await fw.switch(v);
+      const fd = await t.open();
+      const data = t.alloc(256);
+      const { res, after } = await rawInfo(t, fd, { device_data_len: 256, out_device_data: data.addr });
+      expectOk(res, `FWCTL_INFO on ${v}`);
+      await t.close(fd);
+      return Buffer.from(data.bytes.subarray(0, Math.min(after.device_data_len, 256))).fill(0, 0, INFO_VOLATILE);
+    };
+    try {
+      let prev = await infoAt(versions[0]!);
+      for (const v of versions.slice(1)) {
+        const next = await infoAt(v);
+        expect(growthProblem(prev, next), `FWCTL_INFO device data on ${v}`).to.equal(undefined);
+        prev = next;
+      }
+    } finally {
+      await fw.switch(original);
+    }
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * Coupling: fwctl configuration reaches the kernel driver only through a
+ * function reset, and fwctl cannot reach the kernel driver's own objects
+ * (fwctl.rst "Scope of Action", "Denied behavior"; seeds/000).
+ */
+import { expect } from 'chai';
+import { scopeValue } from '../../harness/profiles/profile.js';
+import { scopeName } from '../../uapi/fwctl.js';
+import { catalogue, forEachItem } from '../support/catalogue.js';
+import { check } from '../support/check.js';
+
+describe('coupling', () => {
+  const dev = catalogue();
+
+  forEachItem('coupling.config-after-reset', (dev?.commands ?? []).filter((x) => x.config), 'no catalogued command writes configuration the kernel driver reads', (c) => {
+    check('coupling.config-after-reset', `${c.name} changes ${c.config!.key} only at the next function reset`, { requires: ['kernelDriver', 'functionReset'], exclusive: true }, async (t) => {
+      t.allow('destructive');
+      if (scopeValue(c.minScope) >= 2) t.allow('taint');
+      const kernel = t.part('kernelDriver');
+      const key = c.config!.key;
+      const before = (await kernel.liveConfig())[key];
+      const value = c.config!.values.find((v) => v !== before)!;
+      const fd = await t.open();
+      await t.sendOk(fd, c, scopeValue(c.minScope), { params: { value } });
+      expect((await kernel.liveConfig())[key], `${key} the kernel driver sees before a reset`).to.equal(before);
+      await t.part('functionReset').reset();
+      expect((await kernel.liveConfig())[key], `${key} the kernel driver sees after the reset`).to.equal(value);
+    });
+  });
+
+  check('coupling.kernel-objects-unreachable', 'requests aimed at objects the kernel driver owns are refused and change nothing', async (t) => {
+    const { profile } = await t.device();
+    const ko = profile.kernelObjects;
+    if (!ko) return t.skip(`not applicable: ${profile.id} names no kernel-owned objects`);
+    const ids: (number | undefined)[] = t.target.parts.kernelDriver ? await t.target.parts.kernelDriver.ownedObjects() : [];
+    const state = t.target.parts.deviceState;
+    const fd = await t.open();
+    for (const probe of ko.probes) {
+      for (const objectId of ids.length ? ids : [undefined]) {
+        for (const s of t.scopes(scopeValue(ko.minScope ?? 'CONFIGURATION')).filter((x) => x < 2 || t.target.description.allows.taint)) {
+          const before = await state?.digest();
+          const r = await t.send(fd, probe, s, { params: objectId === undefined ? {} : { objectId } });
+          const what = `${probe.name}${objectId === undefined ? '' : ` on object ${objectId}`} at ${scopeName(s)}`;
+          expect(r.res.ret === 0 && r.status?.ok, `${what} was carried out (${r.status?.status})`).to.not.equal(true);
+          if (state) expect(await state.digest(), `device state after ${what}`).to.equal(before);
+        }
+      }
+    }
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * Scope: every catalogued command against every scope (fwctl.rst "Scope of
+ * Action"; digest §3). One test per command, generated from the profile.
+ */
+import { expect } from 'chai';
+import { EFFECTS_FLOOR, scopeValue, type Command } from '../../harness/profiles/profile.js';
+import { scopeName } from '../../uapi/fwctl.js';
+import { catalogue, forEachItem } from '../support/catalogue.js';
+import { check } from '../support/check.js';
+import type { Fixture } from '../support/fixture.js';
+import { expectErrno } from '../support/uapi.js';
+
+/** Mutating scopes taint, and writes change the device: on real hardware only when unlocked. */
+function mayUse(t: Fixture, c: Command, scope: number): boolean {
+  const d = t.target.description;
+  if (scope >= 2 && !d.allows.taint) return false;
+  if (scope === 3 && d.capSysRawio === false) return false;
+  return c.effects === 'read-only' || c.effects === 'debug-read' || d.allows.destructive;
+}
+
+describe('scope', () => {
+  const dev = catalogue();
+  const commands = dev?.commands ?? [];
+
+  forEachItem('scope.rejected-below-minimum', commands.filter((x) => scopeValue(x.minScope) > 0), 'every catalogued command is allowed at CONFIGURATION', (c) => {
+    check('scope.rejected-below-minimum', `${c.name} is rejected below ${c.minScope}`, async (t) => {
+      const { profile } = await t.device();
+      const fd = await t.open();
+      for (const s of t.scopes().filter((x) => x < scopeValue(c.minScope))) {
+        expectErrno((await t.send(fd, c, s)).res, profile.rejections.belowScope, `${c.name} at ${scopeName(s)}`);
+      }
+    });
+  });
+
+  for (const c of commands) {
+    check('scope.accepted-at-and-above', `${c.name} is accepted at ${c.minScope} and every scope above`, async (t) => {
+      const fd = await t.open();
+      const scopes = t.scopes(scopeValue(c.minScope)).filter((s) => mayUse(t, c, s));
+      if (!scopes.length) t.skip(`not unlocked: ${c.name} at ${c.minScope} needs --allow-taint/--allow-destructive`);
+      for (const s of scopes) await t.sendOk(fd, c, s);
+    });
+
+  }
+
+  forEachItem('scope.effects-floor', commands.filter((x) => scopeValue(EFFECTS_FLOOR[x.effects]) > 0), 'no catalogued command has effects that need more than CONFIGURATION', (c) => {
+    check('scope.effects-floor', `${c.name} (${c.effects}) is never accepted below ${EFFECTS_FLOOR[c.effects]}`, async (t) => {
+      const fd = await t.open();
+      const floor = scopeValue(EFFECTS_FLOOR[c.effects]);
+      // Only scopes below the floor matter; none of them may accept the command.
+      for (const s of t.scopes().filter((x) => x < floor)) {
+        const r = await t.send(fd, c, s);
+        expect(r.res.ret === 0 && r.status?.ok, `${c.name} accepted at ${scopeName(s)}, below its effects floor`).to.not.equal(true);
+      }
+    });
+  });
+
+  forEachItem('scope.read-only-honest', commands.filter((x) => x.effects === 'read-only' || x.effects === 'debug-read'), 'no catalogued command is declared read-only', (c) => {
+    check('scope.read-only-honest', `${c.name}, declared ${c.effects}, changes no device state`, { requires: ['deviceState'] }, async (t) => {
+      const state = t.part('deviceState');
+      const fd = await t.open();
+      const before = await state.digest();
+      // Whether the command works is scope.accepted-at-and-above's business; here only its traces count.
+      await t.send(fd, c, scopeValue(c.minScope));
+      await t.send(fd, c, scopeValue(c.minScope));
+      expect(await state.digest(), `device state after ${c.name}`).to.equal(before);
+    });
+  });
+
+  forEachItem('scope.uncatalogued-denied', dev?.profile.uncatalogued ?? [], 'the profile lists no uncatalogued probe', (probe) => {
+    check('scope.uncatalogued-denied', `${probe.name} (not catalogued) is denied at every scope`, async (t) => {
+      const { profile } = await t.device();
+      const fd = await t.open();
+      for (const s of t.scopes().filter((x) => x < 2 || t.target.description.allows.taint)) {
+        expectErrno((await t.send(fd, probe, s)).res, profile.rejections.uncatalogued, `${probe.name} at ${scopeName(s)}`);
+      }
+    });
+  });
+});

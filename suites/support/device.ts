@@ -1,0 +1,48 @@
+/**
+ * What the suites know of the device under test: its profile (the catalogue)
+ * and its codec, restricted to the firmware version the target runs.
+ */
+import { codecFor, type Codec } from '../../harness/codecs/index.js';
+import { presentAt, scopeValue, type Command, type Probe, type Profile } from '../../harness/profiles/profile.js';
+
+export class Device {
+  constructor(
+    readonly profile: Profile,
+    readonly codec: Codec,
+    readonly fw: string | undefined,
+  ) {}
+
+  static of(profile: Profile, fw: string | undefined): Device {
+    const codec = codecFor(profile.codec);
+    if (!codec) throw new Error(`profile ${profile.id}: no codec '${profile.codec}'`);
+    return new Device(profile, codec, fw);
+  }
+
+  /** Catalogued commands present at this firmware version. */
+  get commands(): Command[] {
+    return this.profile.commands.filter((c) => presentAt(c, this.fw));
+  }
+
+  /** The harmless request the uAPI suites use: the first safe probe allowed at CONFIGURATION. */
+  get benign(): Command {
+    const c = this.commands.find((x) => x.safeProbe && x.minScope === 'CONFIGURATION');
+    if (!c) throw new Error(`profile ${this.profile.id} has no safe probe at CONFIGURATION`);
+    return c;
+  }
+
+  /** A request outside the catalogue, and the errno the driver must give it. */
+  get rejected(): { probe: Probe; errno: string } {
+    const probe = this.profile.uncatalogued[0];
+    if (!probe) throw new Error(`profile ${this.profile.id} lists no uncatalogued probe`);
+    return { probe, errno: this.profile.rejections.uncatalogued };
+  }
+
+  minScope(c: Command): number {
+    return scopeValue(c.minScope);
+  }
+
+  /** The shortest request a real kernel can take safely (digest §3 hazards). */
+  get minInLen(): number {
+    return this.profile.hazards?.minInLen ?? 0;
+  }
+}
