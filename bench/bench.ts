@@ -3,28 +3,54 @@
  * that a noisy shared machine hurts both sides alike. Prints numbers and
  * ratios; asserts nothing (timing thresholds do not belong in tests).
  */
-import { WorkerPool } from '../harness/runner/pool.js';
-import { runConformance } from '../harness/run.js';
-import { SimTarget } from '../harness/targets/sim.js';
-import { parseTarget } from '../harness/targets/spec.js';
-import { encodeRpc, encodeInfo, FWCTL_INFO, FWCTL_RPC, Scope } from '../uapi/fwctl.js';
 import { codecFor } from '../harness/codecs/index.js';
 import { loadProfile } from '../harness/profiles/profile.js';
-import { DEFECTS } from '../reference-driver/index.js';
+import { WorkerPool } from '../harness/runner/pool.js';
+import { runConformance, type RunOptions } from '../harness/run.js';
+import { SimTarget } from '../harness/targets/sim.js';
+import { parseTarget } from '../harness/targets/spec.js';
+import { DEFECTS, MODELS } from '../reference-driver/index.js';
+import { FWCTL_INFO, FWCTL_RPC, Scope, encodeInfo, encodeRpc } from '../uapi/fwctl.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
-/** uapi + taint suites over every defect target: enough tests to keep two workers busy. */
-async function suiteThroughput(workers: number): Promise<{ tests: number; seconds: number }> {
-  const pool = new WorkerPool({ workers, timeoutMs: 10_000 });
+interface Sample {
+  tests: number;
+  seconds: number;
+}
+
+/** One run on a warm pool of `workers` threads. */
+async function timed(workers: number, opts: Omit<RunOptions, 'pool'>): Promise<Sample> {
+  const pool = new WorkerPool({ workers, timeoutMs: 30_000 });
   try {
-    await runConformance({ targets: ['sim:cxl'], pool }); // warm the workers
+    await runConformance({ targets: ['sim:cxl'], suites: ['uapi'], pool }); // warm the workers
     const t0 = performance.now();
-    const report = await runConformance({ targets: ['sim:cxl@*', ...DEFECTS.map((d) => `sim:cxl+${d.id}`)], pool });
+    const report = await runConformance({ ...opts, pool });
     return { tests: report.summary.tests, seconds: (performance.now() - t0) / 1000 };
   } finally {
     await pool.close();
   }
+}
+
+/** 1 and 2 workers, interleaved round by round. */
+async function scaling(name: string, opts: Omit<RunOptions, 'pool'>): Promise<string[]> {
+  const one: Sample[] = [];
+  const two: Sample[] = [];
+  for (let i = 0; i < rounds; i++) {
+    one.push(await timed(1, opts));
+    two.push(await timed(2, opts));
+    console.error(`${name} round ${i + 1}/${rounds}: 1 worker ${one[i]!.seconds.toFixed(2)} s, 2 workers ${two[i]!.seconds.toFixed(2)} s`);
+  }
+  const s1 = median(one.map((s) => s.seconds));
+  const s2 = median(two.map((s) => s.seconds));
+  const n = one[0]!.tests;
+  return [
+    `  ${name}: ${n} tests`,
+    `    1 worker : ${s1.toFixed(2)} s wall, ${(n / s1).toFixed(0)} tests/s`,
+    `    2 workers: ${s2.toFixed(2)} s wall, ${(n / s2).toFixed(0)} tests/s`,
+    `    ratio 2/1: ${(s1 / s2).toFixed(2)}x`,
+  ];
 }
 
 async function rpcCost(n: number): Promise<{ rpcUs: number; infoUs: number }> {
@@ -38,10 +64,7 @@ async function rpcCost(n: number): Promise<{ rpcUs: number; infoUs: number }> {
   const info = target.alloc(encodeInfo({}));
   const time = async (request: number, arg: bigint) => {
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) {
-      rpc.bytes.writeUInt32LE(outLen, 12); // the kernel rewrites out_len; reset it
-      await target.ioctl(fd, request, arg);
-    }
+    for (let i = 0; i < n; i++) await target.ioctl(fd, request, arg);
     return ((performance.now() - t0) * 1000) / n;
   };
   const result = { rpcUs: await time(FWCTL_RPC, rpc.addr), infoUs: await time(FWCTL_INFO, info.addr) };
@@ -49,25 +72,17 @@ async function rpcCost(n: number): Promise<{ rpcUs: number; infoUs: number }> {
   return result;
 }
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const one: number[] = [];
-const two: number[] = [];
-let tests = 0;
-for (let i = 0; i < rounds; i++) {
-  const a = await suiteThroughput(1);
-  const b = await suiteThroughput(2);
-  tests = a.tests;
-  one.push(a.tests / a.seconds);
-  two.push(b.tests / b.seconds);
-  console.error(`round ${i + 1}/${rounds}: 1 worker ${(a.tests / a.seconds).toFixed(0)} tests/s, 2 workers ${(b.tests / b.seconds).toFixed(0)} tests/s`);
-}
+const every = Object.keys(MODELS).map((m) => `sim:${m}@*`);
+const lines = [
+  `fwctl-cts bench (median of ${rounds} interleaved rounds; machine: ${globalThis.navigator?.hardwareConcurrency ?? '?'} cores)`,
+  ...(await scaling(`full upstream run over ${every.join(' ')}`, { targets: every })),
+  ...(await scaling(`uapi+taint suites over ${DEFECTS.filter((d) => !d.models).length} core-defect targets`, {
+    targets: DEFECTS.filter((d) => !d.models).map((d) => `sim:cxl+${d.id}`),
+    suites: ['uapi', 'taint'],
+  })),
+];
 const costs = [];
 for (let i = 0; i < rounds; i++) costs.push(await rpcCost(20_000));
-
-console.log(`\nfwctl-cts bench (median of ${rounds} interleaved rounds)`);
-console.log(`  uapi+taint suites, ${tests} tests over ${DEFECTS.length + 2} sim targets:`);
-console.log(`    1 worker : ${median(one).toFixed(0)} tests/s`);
-console.log(`    2 workers: ${median(two).toFixed(0)} tests/s`);
-console.log(`    ratio 2/1: ${(median(two) / median(one)).toFixed(2)}x`);
-console.log(`  one FWCTL_RPC through sim:cxl (Get Supported Features): ${median(costs.map((c) => c.rpcUs)).toFixed(2)} µs`);
-console.log(`  one FWCTL_INFO through sim:cxl: ${median(costs.map((c) => c.infoUs)).toFixed(2)} µs`);
+lines.push(`  one FWCTL_RPC through sim:cxl (Get Supported Features): ${median(costs.map((c) => c.rpcUs)).toFixed(2)} µs`);
+lines.push(`  one FWCTL_INFO through sim:cxl: ${median(costs.map((c) => c.infoUs)).toFixed(2)} µs`);
+console.log(`\n${lines.join('\n')}`);

@@ -84,8 +84,8 @@ export const PdsFwAttr = {
   SYNC: 0x10,
 } as const;
 
-/** Adminq opcodes and QUERY entities the driver uses at probe and on first use. */
-export const PdsAdminq = { IDENT: 70, RPC: 71, QUERY: 72 } as const;
+/** Adminq opcodes and QUERY entities the driver uses at probe and on first use (digest §3.2). */
+export const PdsAdminq = { IDENT: 70, QUERY: 72 } as const;
 export const PdsQueryEntity = { ROOT: 0, ENDPOINT: 1 } as const;
 /** One operation entry of an ENDPOINT page: {id le32, scope u8, rsvd[3]}. */
 export const PDS_OP_ENTRY_SIZE = 8;

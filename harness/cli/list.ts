@@ -1,5 +1,5 @@
 /** `fwctl-cts list`: per rule, the tests that prove it and the defects that break it. */
-import { DEFECTS } from '../../reference-driver/index.js';
+import { DEFECTS, MODELS } from '../../reference-driver/index.js';
 import { buildPlan } from '../plan/plan.js';
 import { discoverSuites } from '../plan/suites.js';
 import { loadPolicy } from '../policy/policy.js';
@@ -16,19 +16,21 @@ export interface RuleListing {
   defects: string[];
 }
 
-export async function collectListing(policyName: string, target: string): Promise<RuleListing[]> {
+/** Every reference model at its newest firmware: tests are generated from each one's catalogue. */
+export const ALL_MODELS = Object.keys(MODELS).map((m) => `sim:${m}`);
+
+export async function collectListing(policyName: string, targets: readonly string[]): Promise<RuleListing[]> {
   const policy = loadPolicy(policyName);
-  const pool = new WorkerPool({ workers: 1, timeoutMs: 10_000 });
+  const pool = new WorkerPool({ workers: 2, timeoutMs: 10_000 });
   try {
-    const plan = await buildPlan(pool, { targets: expandTargets([target]), suites: discoverSuites() });
-    const tests = plan.groups.flatMap((g) => g.tests);
+    const plan = await buildPlan(pool, { targets: expandTargets(targets), suites: discoverSuites() });
     return policy.policy.rules.map((rule) => ({
       id: rule.id,
       severity: rule.severity,
       tier: rule.tier,
       digest: rule.digest ?? [],
       title: rule.title,
-      tests: [...new Set(tests.filter((t) => t.rules.includes(rule.id)).map((t) => t.id))],
+      tests: [...new Set(plan.groups.flatMap((g) => g.tests.filter((t) => t.rules.includes(rule.id)).map((t) => `${g.target} ${t.id}`)))],
       defects: DEFECTS.filter((d) => d.breaks.includes(rule.id)).map((d) => d.id),
     }));
   } finally {
@@ -36,8 +38,8 @@ export async function collectListing(policyName: string, target: string): Promis
   }
 }
 
-export async function listRules(policyName: string, target: string, json: boolean): Promise<string> {
-  const rules = await collectListing(policyName, target);
+export async function listRules(policyName: string, targets: readonly string[], json: boolean): Promise<string> {
+  const rules = await collectListing(policyName, targets);
   if (json) return `${JSON.stringify(rules, null, 2)}\n`;
   const out: string[] = [];
   for (const r of rules) {

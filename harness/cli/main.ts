@@ -13,7 +13,7 @@ import { hasHarnessErrors } from '../results/report.js';
 import { DEFAULT_TIMEOUT_MS, defaultWorkers, runConformance } from '../run.js';
 import { expandTargets } from '../targets/spec.js';
 import { VERSION } from '../version.js';
-import { listRules } from './list.js';
+import { ALL_MODELS, listRules } from './list.js';
 
 const EXIT = { compliant: 0, failing: 1, badInput: 2 } as const;
 
@@ -31,6 +31,12 @@ Targets:
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function integer(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer');
   return n;
 }
 
@@ -64,10 +70,12 @@ export function buildProgram(): Command {
     .option('--timeout <ms>', 'per-test timeout', positiveInt, DEFAULT_TIMEOUT_MS)
     .option('--shard <k/n>', 'run only shard k of n (deterministic by test id)', shard)
     .option('--suite <prefix>', 'only suites whose name starts with this (repeatable)', collect)
+    .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test); a failure prints the seed and path to replay', integer)
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
-    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; progress: boolean }) => {
+    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; progress: boolean }) => {
       loadPolicy(o.policy); // bad input fails before any work
+      if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed); // workers inherit the environment
       expandTargets(o.target);
       prepareReportDir(o.reportDir);
       const bar = o.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, clearOnComplete: true, hideCursor: true, format: 'running {bar} {value}/{total} tests' }, cliProgress.Presets.shades_classic) : undefined;
@@ -95,10 +103,10 @@ export function buildProgram(): Command {
     .command('list')
     .description('list the policy\'s rules with the tests that prove them and the defects that break them')
     .option('-p, --policy <pack|file>', 'policy pack name or policy file', 'upstream')
-    .option('-t, --target <spec>', 'target whose tests to list', 'sim:cxl')
+    .option('-t, --target <spec>', 'target whose tests to list (repeatable; default: every reference model)', collect)
     .option('--json', 'machine-readable output')
-    .action(async (o: { policy: string; target: string; json?: boolean }) => {
-      process.stdout.write(await listRules(o.policy, o.target, Boolean(o.json)));
+    .action(async (o: { policy: string; target?: string[]; json?: boolean }) => {
+      process.stdout.write(await listRules(o.policy, o.target ?? ALL_MODELS, Boolean(o.json)));
     });
 
   program

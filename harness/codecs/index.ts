@@ -1,9 +1,17 @@
 import type { Codec } from './codec.js';
+import { bnxtCodec } from './bnxt.js';
 import { cxlCodec } from './cxl.js';
+import { mlx5Codec } from './mlx5.js';
+import { pdsCodec } from './pds.js';
 
 export type { Allocator, Codec, DeviceStatus, Encoded } from './codec.js';
 
-const CODECS = new Map<string, Codec>([[cxlCodec.name, cxlCodec]]);
+const CODECS = new Map<string, Codec>([
+  [cxlCodec.name, cxlCodec],
+  [mlx5Codec.name, mlx5Codec],
+  [pdsCodec.name, pdsCodec],
+  [bnxtCodec.name, bnxtCodec],
+]);
 
 export function codecFor(name: string): Codec | undefined {
   return CODECS.get(name);

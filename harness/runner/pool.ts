@@ -60,13 +60,16 @@ export class WorkerPool {
     let hung = false;
     const ac = new AbortController();
     const grace = Math.max(2000, this.opts.timeoutMs / 2);
-    let watchdog = setTimeout(() => ((hung = true), ac.abort()), this.opts.timeoutMs * 2 + grace);
-    const kick = () => {
+    // Armed when the worker picks the task up ('start'), re-armed on every event:
+    // a test that makes no progress for a timeout and a grace is a hang.
+    let watchdog: NodeJS.Timeout | undefined;
+    const kick = (ms: number) => {
       clearTimeout(watchdog);
-      watchdog = setTimeout(() => ((hung = true), ac.abort()), this.opts.timeoutMs + grace);
+      watchdog = setTimeout(() => ((hung = true), ac.abort()), ms);
     };
     port1.on('message', (e: WorkerEvent) => {
-      kick();
+      if (e.type === 'start') return kick(this.opts.timeoutMs * 2 + grace); // loading the suite, making the target
+      kick(this.opts.timeoutMs + grace);
       if (e.type === 'begin') running = e.id;
       else {
         running = undefined;

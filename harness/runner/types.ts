@@ -53,7 +53,8 @@ export interface WorkerTask {
   port?: MessagePort;
 }
 
-export type WorkerEvent = { type: 'begin'; id: string } | { type: 'end'; result: TestResult };
+/** 'start' is posted as the worker picks the task up, so queue time never counts against it. */
+export type WorkerEvent = { type: 'start' } | { type: 'begin'; id: string } | { type: 'end'; result: TestResult };
 
 export interface WorkerReply {
   tests: CollectedTest[];

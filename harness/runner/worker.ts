@@ -74,6 +74,7 @@ function select(suite: Mocha.Suite, name: string, only: ReadonlySet<string>): vo
 
 export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
   const post = (e: WorkerEvent) => task.port?.postMessage(e);
+  post({ type: 'start' });
   let target: Target;
   try {
     target = await createTarget(task.target);

@@ -10,6 +10,8 @@ export class UserMemory {
   private static readonly BASE = 0x7f00_0000_0000n;
   private static readonly PAGE = 4096n;
   private next = UserMemory.BASE;
+  /** Sorted by base address (allocation only grows), so lookups are a binary search. */
+  private readonly bases: bigint[] = [];
   private readonly segments = new Map<bigint, Buffer>();
 
   /** Map `bytes` (shared, not copied) at a fresh address and return the address. */
@@ -18,19 +20,33 @@ export class UserMemory {
     const pages = (BigInt(bytes.length) + UserMemory.PAGE - 1n) / UserMemory.PAGE;
     this.next += (pages + 1n) * UserMemory.PAGE; // +1: guard page
     this.segments.set(addr, bytes);
+    this.bases.push(addr);
     return addr;
   }
 
   unmap(addr: bigint): void {
-    this.segments.delete(addr);
+    if (!this.segments.delete(addr)) return;
+    this.bases.splice(this.baseIndex(addr), 1);
+  }
+
+  /** Index of the last base <= addr, or -1. */
+  private baseIndex(addr: bigint): number {
+    let lo = 0;
+    let hi = this.bases.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.bases[mid]! <= addr) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return hi;
   }
 
   /** The segment holding [addr, addr+len), or EFAULT. len 0 never faults (access_ok of 0 bytes). */
   private locate(addr: bigint, len: number): { seg: Buffer; off: number } | undefined {
     if (len === 0) return undefined;
-    for (const [base, seg] of this.segments) {
-      if (addr >= base && addr + BigInt(len) <= base + BigInt(seg.length)) return { seg, off: Number(addr - base) };
-    }
+    const base = this.bases[this.baseIndex(addr)];
+    const seg = base === undefined ? undefined : this.segments.get(base);
+    if (base !== undefined && seg && addr + BigInt(len) <= base + BigInt(seg.length)) return { seg, off: Number(addr - base) };
     fail('EFAULT', `user access at 0x${addr.toString(16)} len ${len}`);
   }
 

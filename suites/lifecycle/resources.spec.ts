@@ -49,10 +49,10 @@ describe('lifecycle', () => {
   });
 
   check('lifecycle.churn', '300 open/RPC/close cycles all succeed: nothing is exhausted', { exclusive: true, timeoutMs: 60_000 }, async (t) => {
-    const { command } = await t.benign();
+    const { command, scope } = await t.benign();
     for (let i = 0; i < 300; i++) {
       const fd = await t.open();
-      await t.sendOk(fd, command, 0);
+      await t.sendOk(fd, command, scope);
       await t.close(fd);
     }
   });

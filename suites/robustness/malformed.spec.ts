@@ -56,6 +56,8 @@ class Prober {
   private proc?: TargetProcess;
   private fd?: number;
   private readonly children: { exit(): Promise<void> }[] = [];
+  /** Each command's valid request, encoded once per process (its nested buffers live there). */
+  private readonly valid = new Map<string, Buffer>();
   hangs = 0;
 
   constructor(
@@ -73,6 +75,7 @@ class Prober {
       } else {
         this.proc = this.t.target;
       }
+      this.valid.clear();
       this.fd = await this.proc.open();
     }
     return { proc: this.proc, fd: this.fd! };
@@ -86,7 +89,11 @@ class Prober {
 
   async send(input: Input, minLen: number): Promise<Outcome | undefined> {
     const { proc, fd } = await this.ready();
-    const valid = (await this.t.encode(input.command, {}, proc)).input;
+    let valid = this.valid.get(input.command.name);
+    if (!valid) {
+      valid = (await this.t.encode(input.command, {}, proc)).input;
+      this.valid.set(input.command.name, valid);
+    }
     const bytes = mutate(valid, input.mutation, minLen);
     if (!bytes || bytes.length < minLen) return undefined;
     const state = this.t.target.parts.deviceState;

@@ -17,10 +17,10 @@ function stable(dev: Device, c: Command, response: Buffer): string {
 
 describe('sharing', () => {
   check('sharing.many-descriptors', '32 descriptors open at once each serve RPCs', async (t) => {
-    const { command } = await t.benign();
+    const { command, scope } = await t.benign();
     const fds: number[] = [];
     for (let i = 0; i < 32; i++) fds.push(await t.open());
-    for (const fd of fds) await t.sendOk(fd, command, 0);
+    for (const fd of fds) await t.sendOk(fd, command, scope);
   });
 
   check('sharing.no-cross-talk', 'interleaved RPCs on two descriptors each get their own answer', async (t) => {
@@ -38,10 +38,11 @@ describe('sharing', () => {
       }
       return;
     }
-    const probes = dev.commands.filter((c) => c.safeProbe && c.minScope === 'CONFIGURATION').slice(0, 2);
+    const probes = dev.commands.filter((c) => c.safeProbe && c.minScope === dev.benign.minScope).slice(0, 2);
     const [c1, c2 = c1] = probes as [Command, Command?];
-    const solo = [stable(dev, c1, (await t.sendOk(a, c1, 0)).response), stable(dev, c2!, (await t.sendOk(b, c2!, 0)).response)];
-    const calls = [0, 1, 0, 1, 0, 1].map((i) => t.send(i ? b : a, i ? c2! : c1, 0));
+    const scope = scopeValue(c1.minScope);
+    const solo = [stable(dev, c1, (await t.sendOk(a, c1, scope)).response), stable(dev, c2!, (await t.sendOk(b, c2!, scope)).response)];
+    const calls = [0, 1, 0, 1, 0, 1].map((i) => t.send(i ? b : a, i ? c2! : c1, scope));
     for (const [i, r] of (await Promise.all(calls)).entries()) {
       expect(r.status?.ok, `interleaved call ${i + 1}`).to.equal(true);
       expect(stable(dev, i % 2 ? c2! : c1, r.response), `response ${i + 1} equals the command's own answer`).to.equal(solo[i % 2]);
@@ -64,9 +65,9 @@ describe('sharing', () => {
   });
 
   check('sharing.kernel-not-blocked', 'the kernel driver\'s own use of a command works while fwctl descriptors are open and busy', { requires: ['kernelDriver'], exclusive: true }, async (t) => {
-    const { command } = await t.benign();
+    const { command, scope } = await t.benign();
     const fd = await t.open();
-    await t.sendOk(fd, command, 0);
+    await t.sendOk(fd, command, scope);
     const use = await t.part('kernelDriver').use(command.name);
     expect(use.ok, `kernel driver's ${command.name}: ${use.detail}`).to.equal(true);
   });

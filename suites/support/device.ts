@@ -23,10 +23,14 @@ export class Device {
     return this.profile.commands.filter((c) => presentAt(c, this.fw));
   }
 
-  /** The harmless request the uAPI suites use: the first safe probe allowed at CONFIGURATION. */
+  /**
+   * The harmless request the uAPI suites use: the first safe probe, preferring
+   * one allowed at CONFIGURATION (bnxt's reads need DEBUG_READ_ONLY).
+   */
   get benign(): Command {
-    const c = this.commands.find((x) => x.safeProbe && x.minScope === 'CONFIGURATION');
-    if (!c) throw new Error(`profile ${this.profile.id} has no safe probe at CONFIGURATION`);
+    const probes = this.commands.filter((x) => x.safeProbe);
+    const c = probes.find((x) => x.minScope === 'CONFIGURATION') ?? probes.find((x) => x.minScope === 'DEBUG_READ_ONLY');
+    if (!c) throw new Error(`profile ${this.profile.id} has no safe probe below DEBUG_WRITE`);
     return c;
   }
 

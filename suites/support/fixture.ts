@@ -149,10 +149,10 @@ export class Fixture {
   }
 
   /** The benign request, encoded (its buffers live until the test ends). */
-  async benign(proc: TargetProcess = this.target): Promise<{ command: Command; input: Buffer; outLen: number; reportedOutLen: number | 'caller' }> {
+  async benign(proc: TargetProcess = this.target): Promise<{ command: Command; scope: number; input: Buffer; outLen: number; reportedOutLen: number | 'caller' }> {
     const command = (await this.device()).benign;
     const enc = await this.encode(command, {}, proc);
-    return { command, input: enc.input, outLen: enc.outLen, reportedOutLen: command.reportedOutLen ?? 'caller' };
+    return { command, scope: scopeValue(command.minScope), input: enc.input, outLen: enc.outLen, reportedOutLen: command.reportedOutLen ?? 'caller' };
   }
 
   /** A request outside the catalogue, encoded, with the errno the driver must give it. */

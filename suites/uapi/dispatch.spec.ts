@@ -65,10 +65,10 @@ describe('uapi/dispatch', () => {
       expectOk(longer.res, `FWCTL_INFO at size ${size} with a zero tail`);
       expect(longer.after.out_device_type, `device type at size ${size}`).to.equal(exact.after.out_device_type);
     }
-    const { input, outLen } = await t.benign();
+    const { input, outLen, scope } = await t.benign();
     const inBuf = t.alloc(input);
     const outBuf = t.alloc(outLen);
-    const rpc = await rawRpc(t, fd, { size: 64, in_len: input.length, out_len: outLen, in: inBuf.addr, out: outBuf.addr });
+    const rpc = await rawRpc(t, fd, { size: 64, scope, in_len: input.length, out_len: outLen, in: inBuf.addr, out: outBuf.addr });
     expectOk(rpc.res, 'FWCTL_RPC at size 64 with a zero tail');
   });
 

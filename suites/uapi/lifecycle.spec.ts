@@ -25,23 +25,23 @@ describe('uapi/lifecycle', () => {
   });
 
   check('uapi.open.independent-contexts', 'each open() has its own context: closing one descriptor leaves another working', async (t) => {
-    const { input, outLen } = await t.benign();
+    const { input, outLen, scope } = await t.benign();
     const a = await t.open();
     const b = await t.open();
-    expectOk((await rpc(t, a, Scope.CONFIGURATION, input, outLen)).res, 'RPC on descriptor A');
-    expectOk((await rpc(t, b, Scope.CONFIGURATION, input, outLen)).res, 'RPC on descriptor B');
+    expectOk((await rpc(t, a, scope, input, outLen)).res, 'RPC on descriptor A');
+    expectOk((await rpc(t, b, scope, input, outLen)).res, 'RPC on descriptor B');
     expectOk(await t.close(a), 'close A');
-    expectOk((await rpc(t, b, Scope.CONFIGURATION, input, outLen)).res, 'RPC on B after closing A');
+    expectOk((await rpc(t, b, scope, input, outLen)).res, 'RPC on B after closing A');
     expectOk((await rawInfo(t, b, {})).res, 'FWCTL_INFO on B after closing A');
   });
 
   check('uapi.unregister.enodev', 'after unregister, ioctls on open descriptors give ENODEV, close succeeds and the node is gone', { requires: ['hotplug'], exclusive: true }, async (t) => {
-    const { input, outLen } = await t.benign();
+    const { input, outLen, scope } = await t.benign();
     const fd = await t.open();
     let reopen: unknown;
     await whileUnregistered(t, async () => {
       expectErrno((await rawInfo(t, fd, {})).res, 'ENODEV', 'FWCTL_INFO on an orphaned descriptor');
-      expectErrno((await rpc(t, fd, Scope.CONFIGURATION, input, outLen)).res, 'ENODEV', 'FWCTL_RPC on an orphaned descriptor');
+      expectErrno((await rpc(t, fd, scope, input, outLen)).res, 'ENODEV', 'FWCTL_RPC on an orphaned descriptor');
       expectOk(await t.close(fd), 'close of an orphaned descriptor');
       reopen = await t.open().catch((e: unknown) => e);
     });

@@ -8,12 +8,12 @@ import { expectErrno, expectOk, rawRpc, rpc } from '../support/uapi.js';
 describe('uapi/rpc', () => {
   check('uapi.rpc.max-len', 'in_len or out_len above 2 MiB gives EMSGSIZE, before the scope check; exactly 2 MiB is allowed', { exclusive: true }, async (t) => {
     const fd = await t.open();
-    const { input, outLen } = await t.benign();
+    const { input, outLen, scope } = await t.benign();
     const big = Buffer.alloc(MAX_RPC_LEN + 1);
     input.copy(big);
-    expectErrno((await rpc(t, fd, Scope.CONFIGURATION, big, outLen)).res, 'EMSGSIZE', 'in_len 2 MiB + 1');
-    expectErrno((await rpc(t, fd, Scope.CONFIGURATION, input, MAX_RPC_LEN + 1, { outBufferSize: outLen })).res, 'EMSGSIZE', 'out_len 2 MiB + 1');
-    const exact = await rpc(t, fd, Scope.CONFIGURATION, big.subarray(0, MAX_RPC_LEN), MAX_RPC_LEN);
+    expectErrno((await rpc(t, fd, scope, big, outLen)).res, 'EMSGSIZE', 'in_len 2 MiB + 1');
+    expectErrno((await rpc(t, fd, scope, input, MAX_RPC_LEN + 1, { outBufferSize: outLen })).res, 'EMSGSIZE', 'out_len 2 MiB + 1');
+    const exact = await rpc(t, fd, scope, big.subarray(0, MAX_RPC_LEN), MAX_RPC_LEN);
     expectOk(exact.res, 'in_len and out_len exactly 2 MiB');
     // R-1 comes before the scope check, so an oversized DEBUG_WRITE never taints.
     if (await t.canWatchTaint()) {
@@ -41,47 +41,47 @@ describe('uapi/rpc', () => {
   check('uapi.rpc.driver-errno', 'a request the driver rejects fails with the driver\'s errno', async (t) => {
     const { input, errno } = await t.rejected();
     const fd = await t.open();
-    for (const scope of [Scope.CONFIGURATION, Scope.DEBUG_READ_ONLY]) {
-      expectErrno((await rpc(t, fd, scope, input, 64)).res, errno, `rejection at scope ${scope}`);
+    for (const s of [Scope.CONFIGURATION, Scope.DEBUG_READ_ONLY]) {
+      expectErrno((await rpc(t, fd, s, input, 64)).res, errno, `rejection at scope ${s}`);
     }
   });
 
   check('uapi.rpc.out-copy', 'the response is copied up to the caller\'s out_len and no further', async (t) => {
-    const { input, outLen } = await t.benign();
+    const { input, outLen, scope } = await t.benign();
     const fd = await t.open();
-    const full = await rpc(t, fd, Scope.CONFIGURATION, input, outLen);
+    const full = await rpc(t, fd, scope, input, outLen);
     expectOk(full.res, 'full-length read');
-    const short = await rpc(t, fd, Scope.CONFIGURATION, input, 20, { outBufferSize: 128, fill: 0xcc });
+    const short = await rpc(t, fd, scope, input, 20, { outBufferSize: 128, fill: 0xcc });
     expectOk(short.res, 'out_len 20');
     expect([...short.out.bytes.subarray(0, 20)], 'first 20 bytes').to.deep.equal([...full.out.bytes.subarray(0, 20)]);
     expect(short.out.bytes.subarray(20).every((b) => b === 0xcc), 'bytes past out_len untouched').to.equal(true);
   });
 
   check('uapi.rpc.out-fault', 'an unmapped response pointer gives EFAULT', async (t) => {
-    const { input, outLen } = await t.benign();
+    const { input, outLen, scope } = await t.benign();
     const fd = await t.open();
     const inBuf = t.alloc(input);
-    const { res } = await rawRpc(t, fd, { in_len: input.length, out_len: outLen, in: inBuf.addr, out: UNMAPPED_ADDRESS });
+    const { res } = await rawRpc(t, fd, { scope, in_len: input.length, out_len: outLen, in: inBuf.addr, out: UNMAPPED_ADDRESS });
     expectErrno(res, 'EFAULT', 'response to an unmapped address');
   });
 
   check('uapi.rpc.out-len', 'out_len reports the driver\'s length, even beyond the caller\'s buffer', async (t) => {
-    const { input, outLen, reportedOutLen } = await t.benign();
+    const { input, outLen, reportedOutLen, scope } = await t.benign();
     if (reportedOutLen === 'caller') t.skip('not applicable: the driver reports the caller\'s out_len, so truncation cannot show');
     const fd = await t.open();
     for (const len of [20, outLen, 4096]) {
-      const call = await rpc(t, fd, Scope.CONFIGURATION, input, len, { outBufferSize: 4096 });
+      const call = await rpc(t, fd, scope, input, len, { outBufferSize: 4096 });
       expectOk(call.res, `out_len ${len}`);
       expect(call.after.out_len, `out_len reported for a ${len}-byte buffer`).to.equal(reportedOutLen);
     }
   });
 
   check('uapi.rpc.writeback', 'success copies back min(size, 32) bytes; the request fields are unchanged', async (t) => {
-    const { input, outLen } = await t.benign();
+    const { input, outLen, scope } = await t.benign();
     const fd = await t.open();
     const inBuf = t.alloc(input);
     const out = t.alloc(outLen);
-    const fields = { in_len: input.length, out_len: outLen, in: inBuf.addr, out: out.addr };
+    const fields = { scope, in_len: input.length, out_len: outLen, in: inBuf.addr, out: out.addr };
     // Each probe's success is another rule's business (D-5): check the ones that succeeded.
     const probes = [
       { what: 'size 32, sentinel after', size: RPC_SIZE, bufferSize: 40, tail: Buffer.alloc(8, 0x5a) },
@@ -92,7 +92,7 @@ describe('uapi/rpc', () => {
       const { res, after, buf } = await rawRpc(t, fd, { ...fields, size: p.size }, { bufferSize: p.bufferSize, tail: p.tail });
       if (res.ret !== 0) continue;
       succeeded++;
-      expect({ ...after, out_len: fields.out_len }, `request fields (${p.what})`).to.deep.equal({ ...fields, size: p.size, scope: 0 });
+      expect({ ...after, out_len: fields.out_len }, `request fields (${p.what})`).to.deep.equal({ ...fields, size: p.size });
       expect([...buf.bytes.subarray(RPC_SIZE)], `bytes past 32 (${p.what})`).to.deep.equal([...p.tail]);
     }
     expect(succeeded, 'probes that succeeded').to.be.greaterThan(0);

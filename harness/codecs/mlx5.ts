@@ -1,0 +1,76 @@
+/**
+ * mlx5 requests: a mlx5 command mailbox, big-endian (digest §3.1). Profile
+ * request fields (numbers, or "0x…" strings for readability):
+ * - opcode (u16 @0), opMod (u16 @6), uid (u16 @2; the driver overwrites it);
+ * - objectId (u32 @8: qpn, cqn, a diagnostic counter's id); param `objectId`
+ *   replaces it when the request has the field;
+ * - otherFunction (bit 7 of byte 8: SET_HCA_CAP other-function mode, other_vport);
+ * - index (u16 @10: register_id for ACCESS_REG, function_id, an NV item);
+ * - value (u32 @12; param `value` replaces it when the request has the field);
+ * - data (hex, from byte 16: register data, capability or parameter context);
+ * - inLen (total length: pads with zeros or cuts; default 16 + data).
+ *
+ * Responses: status u8 @0, syndrome be32 @4, command data from byte 16. mlx5
+ * responses carry no length and the driver reports the caller's out_len, so
+ * payload() is the bytes after the header up to the last non-zero one: a
+ * response that grows across firmware shows as longer, not as changed bytes.
+ */
+import type { Codec } from './codec.js';
+
+type Num = number | string;
+type Mlx5Request = {
+  opcode: Num;
+  opMod?: Num;
+  uid?: Num;
+  objectId?: Num;
+  otherFunction?: boolean;
+  index?: Num;
+  value?: Num;
+  data?: string;
+  inLen?: number;
+};
+
+const HDR = 16;
+
+function num(v: unknown, fallback = 0): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return Number(v);
+  return fallback;
+}
+
+export const mlx5Codec: Codec = {
+  name: 'mlx5',
+  encode(request, outLen, _mem, params = {}) {
+    const r = request as Mlx5Request;
+    const data = Buffer.from(r.data ?? '', 'hex');
+    const cmd = Buffer.alloc(HDR + data.length);
+    cmd.writeUInt16BE(num(r.opcode) & 0xffff, 0);
+    cmd.writeUInt16BE(num(r.uid) & 0xffff, 2);
+    cmd.writeUInt16BE(num(r.opMod) & 0xffff, 6);
+    if (r.objectId !== undefined) cmd.writeUInt32BE(num(params.objectId, num(r.objectId)) >>> 0, 8);
+    if (r.otherFunction) cmd[8]! |= 0x80;
+    if (r.index !== undefined) cmd.writeUInt16BE(num(r.index) & 0xffff, 10);
+    if (r.value !== undefined) cmd.writeUInt32BE(num(params.value, num(r.value)) >>> 0, 12);
+    data.copy(cmd, HDR);
+    const input = r.inLen === undefined ? cmd : Buffer.concat([cmd, Buffer.alloc(Math.max(0, r.inLen - cmd.length))]).subarray(0, r.inLen);
+    return { input, outLen };
+  },
+  // mbox_out_hdr: status u8 @0, syndrome be32 @4.
+  status(response) {
+    if (response.length < 8) return { ok: false, status: `short response (${response.length} bytes)` };
+    const status = response[0]!;
+    const syndrome = response.readUInt32BE(4);
+    return { ok: status === 0, status: `status 0x${status.toString(16)} syndrome 0x${syndrome.toString(16)}` };
+  },
+  payload(response) {
+    let end = response.length;
+    while (end > HDR && response[end - 1] === 0) end--;
+    return response.subarray(Math.min(HDR, end), end);
+  },
+  // The model's ALLOC_DIAG_COUNTER returns the id as the first be32 of the payload.
+  objectId(payload) {
+    const b = Buffer.alloc(4);
+    payload.copy(b, 0, 0, Math.min(4, payload.length));
+    return b.readUInt32BE(0);
+  },
+};
