@@ -64,6 +64,15 @@ describe('defect gate (upstream policy)', function () {
     expect(unproven).to.deep.equal([]);
   });
 
+  it('the distro-safe pack fails the reference models exactly on its own stricter rules', async function () {
+    this.timeout(120_000);
+    const distro = await runConformance({ targets: models.map((m) => `sim:${m}`), policy: 'distro-safe', workers: 2 });
+    const upstream = new Set(policy.byId.keys());
+    const failed = distro.rules.filter((r) => r.verdict === 'fail').map((r) => r.id);
+    expect(failed.filter((id) => upstream.has(id)), 'upstream rules failing under distro-safe').to.deep.equal([]);
+    expect(failed.sort(), 'distro-only rules caught').to.deep.equal(['abi.debug-commands-kept', 'scope.no-full-access', 'taint.never-needed']);
+  });
+
   it('every defect names only rules that exist in the policy', () => {
     for (const d of DEFECTS) for (const id of d.breaks) expect(policy.byId.has(id), `${d.id} → ${id}`).to.equal(true);
   });

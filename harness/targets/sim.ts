@@ -65,6 +65,8 @@ class SimProcess implements TargetProcess {
       // A hung firmware call: the syscall never returns.
       if (e instanceof DriverHang) return new Promise(() => {});
       if (e instanceof KernelOops) {
+        // The oops kills the caller; like any dying process, its descriptors are released.
+        void this.exit();
         this.killed = e.message;
         return Promise.reject(new ProcessKilled(e.message));
       }

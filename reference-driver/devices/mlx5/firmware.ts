@@ -431,11 +431,6 @@ export class Mlx5Firmware {
     return n;
   }
 
-  /** Objects the kernel's command interface (uid 0) created. */
-  kernelObjects(): number[] {
-    return [...this.objects.values()].filter((o) => o.uid === 0).map((o) => o.id);
-  }
-
   /**
    * Device state a command can change. Descriptor-private objects are left
    * out: they change no device behaviour and fwResources() counts them.
