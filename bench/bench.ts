@@ -3,6 +3,7 @@
  * that a noisy shared machine hurts both sides alike. Prints numbers and
  * ratios; asserts nothing (timing thresholds do not belong in tests).
  */
+import { availableParallelism } from 'node:os';
 import { codecFor } from '../harness/codecs/index.js';
 import { loadProfile } from '../harness/profiles/profile.js';
 import { WorkerPool } from '../harness/runner/pool.js';
@@ -74,7 +75,7 @@ async function rpcCost(n: number): Promise<{ rpcUs: number; infoUs: number }> {
 
 const every = Object.keys(MODELS).map((m) => `sim:${m}@*`);
 const lines = [
-  `fwctl-cts bench (median of ${rounds} interleaved rounds; machine: ${globalThis.navigator?.hardwareConcurrency ?? '?'} cores)`,
+  `fwctl-cts bench (median of ${rounds} interleaved rounds; machine: ${availableParallelism()} cores)`,
   ...(await scaling(`full upstream run over ${every.join(' ')}`, { targets: every })),
   ...(await scaling(`uapi+taint suites over ${DEFECTS.filter((d) => !d.models).length} core-defect targets`, {
     targets: DEFECTS.filter((d) => !d.models).map((d) => `sim:cxl+${d.id}`),

@@ -1,4 +1,5 @@
 /** One conformance run, end to end: plan, execute, report. Used by the CLI, tests and bench. */
+import { availableParallelism } from 'node:os';
 import type { Report } from './generated/report.js';
 import { buildPlan, type Shard } from './plan/plan.js';
 import { discoverSuites, type SuiteRef } from './plan/suites.js';
@@ -27,8 +28,9 @@ export interface RunOptions {
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** One worker per core, at most 4 (beyond that the main thread becomes the bottleneck). */
 export function defaultWorkers(): number {
-  return Math.max(1, Math.min(4, (globalThis.navigator?.hardwareConcurrency ?? 2)));
+  return Math.max(1, Math.min(4, availableParallelism()));
 }
 
 export async function runConformance(opts: RunOptions): Promise<Report> {

@@ -35,10 +35,12 @@ export function renderSummary(report: Report, files: readonly string[] = []): st
       lines.push(`  NOT RUN ${r.id} [${r.severity} ${r.tier}]${skipped ? `: ${skipped.skipReason}` : ': no test ran'}`);
     }
   }
-  const notices = report.tests.flatMap((x) => (x.notices ?? []).map((n) => `${x.target}: ${n}`));
-  if (notices.length) {
+  // The same finding seen from several targets (every firmware of a model) is listed once.
+  const notices = new Map<string, string[]>();
+  for (const x of report.tests) for (const n of x.notices ?? []) notices.set(n, [...(notices.get(n) ?? []), x.target]);
+  if (notices.size) {
     lines.push('', 'Notices:');
-    for (const n of notices) lines.push(`  NOTE ${n}`);
+    for (const [n, targets] of notices) lines.push(`  NOTE ${n} (seen on ${[...new Set(targets)].join(', ')})`);
   }
   const s = report.summary.rules;
   lines.push('', `Verdict: ${report.verdict.toUpperCase()} — rules: ${s.pass} pass, ${s.fail} fail, ${s['not-run']} not run, ${s['not-applicable']} not applicable`);

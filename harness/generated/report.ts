@@ -116,6 +116,10 @@ export interface TestEntry {
    * Findings that are not failures, e.g. a debug-scope command that changed across firmware versions.
    */
   notices?: string[];
+  /**
+   * Relative cost used for scheduling (1 = a test with the default timeout).
+   */
+  weight?: number;
 }
 /**
  * This interface was referenced by `Report`'s JSON-Schema

@@ -3,16 +3,29 @@ import type { Plan, PlanGroup } from '../plan/plan.js';
 import type { WorkerPool } from './pool.js';
 import type { CollectedTest, TestResult } from './types.js';
 
+interface Task {
+  group: PlanGroup;
+  tests: CollectedTest[];
+  weight: number;
+}
+
 /**
- * Tests per task. Small enough that a run of one suite spreads over the
- * workers; large enough that the per-task cost (a fresh target and a mocha
- * load, ~2 ms) stays small.
+ * Cut the plan into tasks. A task costs a fresh target and a suite load
+ * (a few ms, and cold code), so a group stays whole unless there are too few
+ * groups to keep every worker busy; then the groups are split into chunks.
  */
-function chunks(tests: CollectedTest[], workers: number): CollectedTest[][] {
-  const size = Math.max(4, Math.ceil(tests.length / (workers * 2)));
-  const out: CollectedTest[][] = [];
-  for (let i = 0; i < tests.length; i += size) out.push(tests.slice(i, i + size));
-  return out;
+function tasks(plan: Plan, workers: number): Task[] {
+  const split = plan.groups.length < workers * 4;
+  const out: Task[] = [];
+  for (const group of plan.groups) {
+    const size = split ? Math.max(2, Math.ceil(group.tests.length / (workers * 2))) : group.tests.length;
+    for (let i = 0; i < group.tests.length; i += size) {
+      const tests = group.tests.slice(i, i + size);
+      out.push({ group, tests, weight: tests.reduce((n, t) => n + t.weight, 0) });
+    }
+  }
+  // Heaviest first, so the run does not end waiting on one long task.
+  return out.sort((a, b) => b.weight - a.weight);
 }
 
 export async function executePlan(pool: WorkerPool, plan: Plan, onResult: (r: TestResult) => void = () => {}): Promise<TestResult[]> {
@@ -23,7 +36,7 @@ export async function executePlan(pool: WorkerPool, plan: Plan, onResult: (r: Te
     // Each requeue drops the culprit, so this always terminates.
     if (unstarted.length) await runGroup(group, unstarted);
   };
-  await Promise.all(plan.groups.flatMap((g) => chunks(g.tests, pool.threads).map((c) => runGroup(g, c))));
+  await Promise.all(tasks(plan, pool.threads).map((t) => runGroup(t.group, t.tests)));
   // Report in plan order, whatever order the workers finished in.
   return plan.groups.flatMap((g) => g.tests.map((t) => byId.get(`${g.target}|${t.id}`)!).filter(Boolean));
 }

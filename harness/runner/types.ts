@@ -27,6 +27,8 @@ export interface CollectedTest {
   rules: string[];
   requires: string[];
   exclusive: boolean;
+  /** Relative cost, from the test's own timeout (1 for the default): heavy tasks are scheduled first. */
+  weight: number;
 }
 
 export interface TestResult extends CollectedTest {

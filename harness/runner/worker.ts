@@ -39,8 +39,12 @@ function collected(suite: string, test: Mocha.Test): CollectedTest {
     rules: meta?.rules ?? [],
     requires: meta?.requires ?? [],
     exclusive: meta?.exclusive ?? false,
+    weight: meta?.timeoutMs ? meta.timeoutMs / DEFAULT_TEST_TIMEOUT_MS : 1,
   };
 }
+
+/** What a declared per-test timeout is compared with to weigh a test. */
+const DEFAULT_TEST_TIMEOUT_MS = 10_000;
 
 function plainError(err: unknown): TestError {
   if (!(err instanceof Error)) return { message: String(err) };

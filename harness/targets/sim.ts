@@ -140,7 +140,7 @@ export class SimTarget extends SimProcess implements Target {
         read: async () => sys.kernel.tainted,
         reset: async () => sys.reboot(),
       },
-      kernelLog: { read: async () => [...sys.kernel.dmesg()] },
+      kernelLog: { read: async (from = 0) => sys.kernel.dmesg().slice(from) },
       credentials: { withoutRawio: async () => child(false, 'fwctl-cts-norawio') },
       processes: { spawn: async () => child(true, 'fwctl-cts-child') },
       hotplug: {

@@ -71,7 +71,10 @@ export interface TargetParts {
     reset?(): Promise<void>;
   };
   /** The kernel log, to see the fwctl full-access warning (R-3). */
-  kernelLog?: { read(): Promise<string[]> };
+  kernelLog?: {
+    /** Lines logged since boot, from line `from` on (0: all). */
+    read(from?: number): Promise<string[]>;
+  };
   /** A second process without CAP_SYS_RAWIO in the init user namespace. */
   credentials?: { withoutRawio(): Promise<TargetProcess & { dispose(): Promise<void> }> };
   /** Unbind and rebind the device's driver (hot-unplug). */

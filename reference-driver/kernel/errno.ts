@@ -1,12 +1,18 @@
 import { ERRNO, type ErrnoName } from '../../uapi/errno.js';
 
-/** A kernel-side failure: what `return -EXXX` is in C. Crosses only to the syscall boundary. */
-export class KernelErrno extends Error {
-  readonly errno: ErrnoName;
-  constructor(errno: ErrnoName, detail?: string) {
-    super(detail ? `${errno}: ${detail}` : errno);
-    this.name = 'KernelErrno';
-    this.errno = errno;
+/**
+ * A kernel-side failure: what `return -EXXX` is in C. Crosses only to the
+ * syscall boundary. Not an Error: it is control flow, thrown for every
+ * rejected request, and capturing a stack each time dominated the profile.
+ */
+export class KernelErrno {
+  readonly name = 'KernelErrno';
+  readonly message: string;
+  constructor(
+    readonly errno: ErrnoName,
+    detail?: string,
+  ) {
+    this.message = detail ? `${errno}: ${detail}` : errno;
   }
   get value(): number {
     return ERRNO[this.errno];

@@ -21,6 +21,7 @@ export interface CheckMeta {
   rules: string[];
   requires: PartName[];
   exclusive: boolean;
+  timeoutMs?: number;
   skipReason?: string;
   evidence: Evidence[];
   notices: string[];
@@ -46,7 +47,7 @@ export function check(
   const opts = typeof optsOrBody === 'function' ? {} : optsOrBody;
   const body = typeof optsOrBody === 'function' ? optsOrBody : maybeBody!;
   const rules = Array.isArray(rule) ? rule : [rule];
-  const meta: CheckMeta = { rules, requires: opts.requires ?? [], exclusive: opts.exclusive ?? false, evidence: [], notices: [] };
+  const meta: CheckMeta = { rules, requires: opts.requires ?? [], exclusive: opts.exclusive ?? false, timeoutMs: opts.timeoutMs, evidence: [], notices: [] };
   const test = it(`${rules.join(' ')}: ${claim}`, async function () {
     const target = currentTarget();
     const t = new Fixture(target, (reason) => {

@@ -119,6 +119,8 @@ export class Mlx5Firmware {
   private readonly nv = new Map<number, { current: number; next: number }>([[NvItem.ROCE_ENABLED, { current: 1, next: 1 }]]);
   private diagParams = Buffer.alloc(DIAG_PARAMS_LEN);
   private readonly counterValues: number[] = [...firmware.diagCounterValues];
+  /** How many times the counters were cleared (the device keeps count): a clear is always visible. */
+  private counterClears = 0;
   private paosAdmin = 1; // 1 = up, 2 = down
   private mlcrDuration = 0;
   private vfCapPending = Buffer.alloc(VF_CAP_LEN);
@@ -282,7 +284,10 @@ export class Mlx5Firmware {
     def(Op.QUERY_DIAGNOSTIC_COUNTERS, H, () => {
       const data = this.diagCounters();
       // Defect: reading clears the counters (a read that writes).
-      if (this.defects.has('mlx5-diag-counters-clear-on-read')) this.counterValues.fill(0);
+      if (this.defects.has('mlx5-diag-counters-clear-on-read')) {
+        this.counterValues.fill(0);
+        this.counterClears++;
+      }
       return ok(data);
     });
 
@@ -441,7 +446,7 @@ export class Mlx5Firmware {
     return [
       `nv:${nv}`,
       `diag:${this.diagParams.toString('hex')}`,
-      `counters:${this.counterValues.join(',')}`,
+      `counters:${this.counterValues.join(',')}/cleared ${this.counterClears}`,
       `paos:${this.paosAdmin}`,
       `mlcr:${this.mlcrDuration}`,
       `vfcap:${this.vfCapPending.toString('hex')}`,

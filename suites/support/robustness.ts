@@ -1,0 +1,236 @@
+/**
+ * Robustness probing, shared by suites/robustness: malformed requests built
+ * from every catalogued command — each truncation, each of the first 64
+ * bytes set to 0x00 and 0xff, then a seeded fast-check pass — sent from a
+ * child process so a kill or a hang costs only that child. It lives here, not
+ * in the spec, so its hot code stays compiled across the runner's reloads.
+ */
+import { expect } from 'chai';
+import fc from 'fast-check';
+import type { Command } from '../../harness/profiles/profile.js';
+import { ProcessKilled, type TargetProcess, type UserBuffer } from '../../harness/targets/target.js';
+import { FWCTL_RPC, RPC_SIZE, encodeRpc, scopeName } from '../../uapi/fwctl.js';
+import type { Fixture } from './fixture.js';
+
+type Mutation = { kind: 'none' } | { kind: 'truncate'; len: number } | { kind: 'set'; offset: number; value: number } | { kind: 'random'; edits: [number, number][]; cut: number | null };
+
+interface Input {
+  command: Command;
+  scope: number;
+  mutation: Mutation;
+}
+
+type Outcome = { kind: 'ok' | 'errno' | 'crash' | 'hang'; errno?: string; stateChanged: boolean; oops: string[] };
+
+const OOPS = /\b(Oops|BUG:|WARNING:)/;
+
+/** Room for the longest request and response a probe uses. */
+const SCRATCH = 8192;
+
+function describeInput(i: Input): string {
+  const m = i.mutation;
+  const how = m.kind === 'none' ? 'as is' : m.kind === 'truncate' ? `truncated to ${m.len} bytes` : m.kind === 'set' ? `byte ${m.offset} set to 0x${m.value.toString(16)}` : `random edits ${JSON.stringify(m.edits)}${m.cut === null ? '' : `, cut to ${m.cut}`}`;
+  return `${i.command.name} ${how} at ${scopeName(i.scope)}`;
+}
+
+function mutate(valid: Buffer, m: Mutation, minLen: number): Buffer | undefined {
+  switch (m.kind) {
+    case 'none':
+      return valid;
+    case 'truncate':
+      return valid.subarray(0, m.len);
+    case 'set': {
+      if (valid[m.offset] === m.value) return undefined;
+      const b = Buffer.from(valid);
+      b[m.offset] = m.value;
+      return b;
+    }
+    case 'random': {
+      const b = Buffer.from(valid);
+      for (const [off, v] of m.edits) if (off < b.length) b[off] = v;
+      return m.cut === null ? b : b.subarray(0, Math.max(minLen, Math.min(m.cut, b.length)));
+    }
+  }
+}
+
+/** Sends inputs from a child process, replacing it when a request kills or hangs it. */
+class Prober {
+  private proc?: TargetProcess;
+  private fd?: number;
+  private readonly children: { exit(): Promise<void> }[] = [];
+  /** Each command's valid request, encoded once per process (its nested buffers live there). */
+  private readonly valid = new Map<string, Buffer>();
+  /** Reused request/response/struct buffers of the current process: probes allocate nothing. */
+  private scratch?: { input: UserBuffer; out: UserBuffer; rpc: UserBuffer };
+  /** Kernel log lines already seen. */
+  private logged = 0;
+  hangs = 0;
+
+  constructor(
+    private readonly t: Fixture,
+    private readonly hangMs: number,
+    /** What the property looks at: only that is observed (a digest or a log read per probe costs). */
+    private readonly watch: { state: boolean; log: boolean },
+  ) {}
+
+  private async ready(): Promise<{ proc: TargetProcess; fd: number; scratch: NonNullable<Prober['scratch']> }> {
+    if (!this.proc) {
+      const processes = this.t.target.parts.processes;
+      if (processes) {
+        const child = await processes.spawn();
+        this.children.push(child);
+        this.proc = child;
+      } else {
+        this.proc = this.t.target;
+      }
+      this.valid.clear();
+      this.scratch = { input: this.proc.alloc(SCRATCH), out: this.proc.alloc(SCRATCH), rpc: this.proc.alloc(RPC_SIZE) };
+      this.fd = await this.proc.open();
+    }
+    return { proc: this.proc, fd: this.fd!, scratch: this.scratch! };
+  }
+
+  /** Skip what the kernel logged before this test. */
+  async start(): Promise<void> {
+    const log = this.t.target.parts.kernelLog;
+    if (this.watch.log && log) this.logged = (await log.read()).length;
+  }
+
+  /** Let every child go: their descriptors close as they exit. */
+  async close(): Promise<void> {
+    for (const c of this.children.splice(0)) await c.exit().catch(() => undefined);
+    if (this.proc === this.t.target && this.fd !== undefined) await this.t.target.close(this.fd);
+  }
+
+  async send(input: Input, minLen: number): Promise<Outcome | undefined> {
+    const { proc, fd, scratch } = await this.ready();
+    let valid = this.valid.get(input.command.name);
+    if (!valid) {
+      valid = (await this.t.encode(input.command, {}, proc)).input;
+      this.valid.set(input.command.name, valid);
+    }
+    const bytes = mutate(valid, input.mutation, minLen);
+    if (!bytes || bytes.length < minLen || bytes.length > SCRATCH) return undefined;
+    const state = this.watch.state ? this.t.target.parts.deviceState : undefined;
+    const log = this.watch.log ? this.t.target.parts.kernelLog : undefined;
+    const before = await state?.digest();
+    scratch.input.bytes.fill(0);
+    bytes.copy(scratch.input.bytes);
+    const outLen = Math.min(input.command.outLen, SCRATCH);
+    encodeRpc({ scope: input.scope, in_len: bytes.length, out_len: outLen, in: scratch.input.addr, out: scratch.out.addr }).copy(scratch.rpc.bytes);
+    const rpc = scratch.rpc;
+    const call = proc.ioctl(fd, FWCTL_RPC, rpc.addr).then(
+      (r) => ({ kind: r.ret === 0 ? 'ok' : 'errno', errno: r.errno }) as const,
+      (e: unknown) => {
+        if (e instanceof ProcessKilled) return { kind: 'crash', errno: e.reason } as const;
+        throw e;
+      },
+    );
+    const outcome = (await settledNow(call)) ?? (await withHangTimeout(call, this.hangMs));
+    if (outcome.kind === 'crash' || outcome.kind === 'hang') {
+      if (outcome.kind === 'hang') this.hangs++;
+      this.proc = undefined; // that process is dead or stuck: the next input gets a new one
+    }
+    const fresh = (await log?.read(this.logged)) ?? [];
+    this.logged += fresh.length;
+    const oops = fresh.filter((l) => OOPS.test(l));
+    return { ...outcome, stateChanged: state ? (await state.digest()) !== before : false, oops };
+  }
+}
+
+/**
+ * The call's result if it settles within a few microtask turns (an
+ * in-process target), else undefined: then a timer is worth arming.
+ */
+async function settledNow<T>(p: Promise<T>): Promise<T | undefined> {
+  let done = false;
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (let i = 0; i < 4 && !done; i++) await undefined;
+  return done ? p : undefined;
+}
+
+/** Wait for the call, or call it a hang after `ms`. */
+async function withHangTimeout<T>(p: Promise<T>, ms: number): Promise<T | { kind: 'hang' }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<{ kind: 'hang' }>((resolve) => (timer = setTimeout(() => resolve({ kind: 'hang' }), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Seeded per test, so a run is reproducible; FWCTL_CTS_SEED overrides. */
+function seedFor(title: string): number {
+  if (process.env.FWCTL_CTS_SEED) return Number(process.env.FWCTL_CTS_SEED);
+  let h = 7;
+  for (const ch of title) h = (h * 31 + ch.charCodeAt(0)) | 0;
+  return h;
+}
+
+/**
+ * Run every input and fail on the first that breaks `property`
+ * (which returns a problem description, or undefined).
+ */
+export async function robustness(t: Fixture, title: string, property: (o: Outcome) => string | undefined): Promise<void> {
+  const dev = await t.device();
+  const d = t.target.description;
+  const minLen = d.allows.hazards ? 0 : dev.minInLen;
+  const commands = dev.commands.filter((c) => c.safeProbe || d.allows.destructive);
+  const scopes = [0, 1, ...(d.allows.taint ? [2, 3] : [])];
+  const prober = new Prober(t, d.kind === 'sim' ? 100 : 2000, { state: property === noStateChange, log: property === noCrash });
+  const probe = async (input: Input): Promise<void> => {
+    if (property === noHang || prober.hangs < 3) {
+      const o = await prober.send(input, minLen);
+      const problem = o && property(o);
+      if (problem) expect.fail(`${describeInput(input)}: ${problem}`);
+    }
+  };
+
+  await prober.start();
+  try {
+    await inputs();
+  } finally {
+    await prober.close();
+  }
+  if (prober.hangs && property !== noHang) t.notice(`${prober.hangs} input(s) hung; probing stopped early (robustness.no-hang reports them)`);
+
+  async function inputs(): Promise<void> {
+  // Deterministic: each truncation and each single-byte extreme, at the low scopes.
+  for (const command of commands) {
+    const len = (await t.encode(command)).input.length;
+    for (const scope of scopes) await probe({ command, scope, mutation: { kind: 'none' } });
+    for (const scope of [0, 1]) {
+      for (let cut = minLen; cut < len; cut++) await probe({ command, scope, mutation: { kind: 'truncate', len: cut } });
+      for (let offset = 0; offset < Math.min(64, len); offset++) {
+        for (const value of [0x00, 0xff]) await probe({ command, scope, mutation: { kind: 'set', offset, value } });
+      }
+    }
+  }
+
+  // Random: a seeded fast-check pass over every command and scope.
+  const seed = seedFor(title);
+  const arb = fc.record({
+    cmd: fc.nat(commands.length - 1),
+    scope: fc.constantFrom(...scopes),
+    edits: fc.array(fc.tuple(fc.nat(127), fc.nat(255)), { minLength: 1, maxLength: 4 }),
+    cut: fc.option(fc.nat(160), { nil: null }),
+  });
+  try {
+    await fc.assert(
+      fc.asyncProperty(arb, async (m) => probe({ command: commands[m.cmd]!, scope: m.scope, mutation: { kind: 'random', edits: m.edits as [number, number][], cut: m.cut } })),
+      { seed, numRuns: 100, path: process.env.FWCTL_CTS_PATH, endOnFailure: true },
+    );
+  } catch (e) {
+    const path = /path: "([^"]*)"/.exec((e as Error).message)?.[1];
+    throw new Error(`${(e as Error).message.split('\n')[0]}\n  replay: FWCTL_CTS_SEED=${seed}${path ? ` FWCTL_CTS_PATH=${path}` : ''}`, { cause: e });
+  }
+  }
+}
+
+export const noCrash = (o: Outcome) => (o.kind === 'crash' ? `the caller was killed (${o.errno})` : o.oops.length ? `the kernel logged: ${o.oops.join(' | ')}` : undefined);
+export const noHang = (o: Outcome) => (o.kind === 'hang' ? 'the request never completed' : undefined);
+export const noStateChange = (o: Outcome) => (o.kind === 'errno' && o.stateChanged ? `rejected with ${o.errno} but the device state changed` : undefined);
+
