@@ -61,6 +61,17 @@ describe('cli', function () {
     expect(r.out).to.equal('');
   });
 
+  it('validate: a malformed profile names the file, the JSON pointer and what was expected; exit 2', () => {
+    const file = join(dir, 'profile.json');
+    const profile = JSON.parse(readFileSync(join(ROOT, 'profiles/reference-cxl.json'), 'utf8'));
+    profile.commands[0].stability = 'forever';
+    writeFileSync(file, JSON.stringify(profile));
+    const r = cts('validate', '--profile', file);
+    expect(r.code).to.equal(2);
+    expect(r.err.trim()).to.equal(`fwctl-cts: ${file}: /commands/0/stability: expected one of "stable", "debug" (the profile schema is schemas/profile.schema.json)`);
+    expect(cts('validate', '--profile', join(ROOT, 'profiles/reference-pds.json')).code).to.equal(0);
+  });
+
   it('list shows every rule with its tests and defects', () => {
     const r = cts('list', '--json');
     expect(r.code, r.err).to.equal(0);

@@ -9,6 +9,7 @@ import { prepareReportDir, renderSummary, writeReports } from '../../reports/ind
 import { CtsError } from '../errors.js';
 import type { Shard } from '../plan/plan.js';
 import { loadPolicy } from '../policy/policy.js';
+import { loadProfile } from '../profiles/profile.js';
 import { hasHarnessErrors } from '../results/report.js';
 import { DEFAULT_TIMEOUT_MS, defaultWorkers, runConformance } from '../run.js';
 import { expandTargets } from '../targets/spec.js';
@@ -107,6 +108,23 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (o: { policy: string; target?: string[]; json?: boolean }) => {
       process.stdout.write(await listRules(o.policy, o.target ?? ALL_MODELS, Boolean(o.json)));
+    });
+
+  program
+    .command('validate')
+    .description('check a policy pack or device profile file against its schema (exit 0 valid, 2 invalid)')
+    .option('--policy <file>', 'a policy pack file')
+    .option('--profile <file>', 'a device profile file')
+    .action((o: { policy?: string; profile?: string }) => {
+      if (!o.policy && !o.profile) throw new CtsError('CTS_E_USAGE', 'validate needs --policy <file> or --profile <file>');
+      if (o.policy) {
+        const { policy, file } = loadPolicy(o.policy);
+        process.stdout.write(`${file}: valid policy '${policy.id}' ${policy.version}, ${policy.rules.length} rules\n`);
+      }
+      if (o.profile) {
+        const profile = loadProfile(o.profile);
+        process.stdout.write(`${o.profile}: valid profile '${profile.id}', ${profile.commands.length} commands\n`);
+      }
     });
 
   program
