@@ -9,6 +9,7 @@ import { executePlan } from './runner/execute.js';
 import { WorkerPool } from './runner/pool.js';
 import type { TestResult } from './runner/types.js';
 import { expandTargets } from './targets/spec.js';
+import type { TargetOptions } from './targets/target.js';
 
 export interface RunOptions {
   targets: readonly string[];
@@ -24,6 +25,8 @@ export interface RunOptions {
   onResult?: (r: TestResult, planned: number) => void;
   /** An existing pool to reuse (bench, tests); closed by the caller. */
   pool?: WorkerPool;
+  /** What the user unlocked on real devices (--allow-*); read-only probes when absent. */
+  options?: TargetOptions;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -38,7 +41,7 @@ export async function runConformance(opts: RunOptions): Promise<Report> {
   const targets = expandTargets(opts.targets);
   const suites = (opts.suiteRefs ?? discoverSuites()).filter((s) => !opts.suites || opts.suites.some((p) => s.name.startsWith(p)));
   const workers = opts.pool?.threads ?? opts.workers ?? defaultWorkers();
-  const pool = opts.pool ?? new WorkerPool({ workers, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  const pool = opts.pool ?? new WorkerPool({ workers, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, options: opts.options });
   const startedAt = new Date();
   try {
     const plan = await buildPlan(pool, { targets, suites, rules: new Set(policy.byId.keys()), shard: opts.shard });

@@ -12,7 +12,11 @@ import { loadPolicy } from '../policy/policy.js';
 import { loadProfile } from '../profiles/profile.js';
 import { hasHarnessErrors } from '../results/report.js';
 import { DEFAULT_TIMEOUT_MS, defaultWorkers, runConformance } from '../run.js';
-import { expandTargets } from '../targets/spec.js';
+import { createTarget } from '../targets/registry.js';
+import { SimTarget } from '../targets/sim.js';
+import { expandTargets, parseTarget } from '../targets/spec.js';
+import type { TargetOptions } from '../targets/target.js';
+import { serve } from '../wire/server.js';
 import { VERSION } from '../version.js';
 import { ALL_MODELS, listRules } from './list.js';
 
@@ -26,8 +30,29 @@ Exit codes:
 
 Targets:
   sim:<model>[@<fw>|@*][+<defect>…]   the bundled reference driver (models: cxl)
-  exec:<command line>                  a driver speaking the wire protocol (coming: issue #4)
-  dev:/dev/fwctl/fwctlN | dev:all      the real kernel (coming: issue #4)`;
+  exec:<command line>                  a driver speaking the wire protocol (docs/wire-protocol.md)
+  dev:/dev/fwctl/fwctlN | dev:all      the real kernel
+
+Safety on real devices: by default only CONFIGURATION and DEBUG_READ_ONLY RPCs that the profile
+marks as safe probes are sent. --allow-taint unlocks mutating scopes (taints the kernel),
+--allow-destructive writes, resets and unbinding, --allow-hazards inputs that can crash a kernel.`;
+
+interface AllowFlags {
+  allowTaint?: boolean;
+  allowDestructive?: boolean;
+  allowHazards?: boolean;
+}
+
+function allowsFrom(o: AllowFlags): TargetOptions {
+  return { allow: { taint: Boolean(o.allowTaint), destructive: Boolean(o.allowDestructive), hazards: Boolean(o.allowHazards) } };
+}
+
+function withAllowFlags(cmd: Command): Command {
+  return cmd
+    .option('--allow-taint', 'real devices: allow DEBUG_WRITE/DEBUG_WRITE_FULL RPCs (taints the kernel)')
+    .option('--allow-destructive', 'real devices: allow writes, resets and unbinding the driver')
+    .option('--allow-hazards', 'real devices: allow inputs known to crash some kernels (throw-away machines only)');
+}
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -61,8 +86,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: () => {} });
 
-  program
-    .command('run')
+  withAllowFlags(program
+    .command('run'))
     .description('run the conformance suites against one or more targets and write the reports')
     .requiredOption('-t, --target <spec>', 'target to test (repeatable)', collect)
     .option('-p, --policy <pack|file>', 'policy pack name or policy file', 'upstream')
@@ -74,7 +99,7 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test); a failure prints the seed and path to replay', integer)
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
-    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; progress: boolean }) => {
+    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; progress: boolean } & AllowFlags) => {
       loadPolicy(o.policy); // bad input fails before any work
       if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed); // workers inherit the environment
       expandTargets(o.target);
@@ -88,6 +113,7 @@ export function buildProgram(): Command {
         timeoutMs: o.timeout,
         shard: o.shard,
         suites: o.suite,
+        options: allowsFrom(o),
         onResult: (_r, planned) => {
           if (!bar) return;
           if (done++ === 0) bar.start(planned, 0);
@@ -108,6 +134,24 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (o: { policy: string; target?: string[]; json?: boolean }) => {
       process.stdout.write(await listRules(o.policy, o.target ?? ALL_MODELS, Boolean(o.json)));
+    });
+
+  program
+    .command('serve-reference')
+    .description('serve the reference driver over the wire protocol on stdin/stdout (for exec: targets)')
+    .argument('<model>', 'model[@fw][+defect…], e.g. cxl, mlx5@2.0, pds+pds-any-scope')
+    .action(async (model: string) => {
+      const spec = parseTarget(`sim:${model}`);
+      if (spec.kind !== 'sim' || spec.fw === '*') throw new CtsError('CTS_E_TARGET_SPEC', `serve-reference needs one model and firmware, not '${model}'`);
+      await serve(new SimTarget(spec), process.stdin, process.stdout, { fresh: async () => new SimTarget(spec) });
+    });
+
+  withAllowFlags(program
+    .command('agent'))
+    .description('serve a target (a real device) over the wire protocol on stdin/stdout: `exec:ssh host fwctl-cts agent --target dev:…`')
+    .requiredOption('-t, --target <spec>', 'the device to serve, e.g. dev:/dev/fwctl/fwctl0')
+    .action(async (o: { target: string } & AllowFlags) => {
+      await serve(await createTarget(o.target, allowsFrom(o)), process.stdin, process.stdout);
     });
 
   program

@@ -5,6 +5,7 @@
  */
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { SAFE, type TargetOptions } from '../targets/target.js';
 import type { CollectedTest, TestResult, WorkerEvent, WorkerReply, WorkerTask } from './types.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url).href;
@@ -13,6 +14,8 @@ export interface PoolOptions {
   workers: number;
   /** Per-test timeout in ms (mocha's); the watchdog allows a little more. */
   timeoutMs: number;
+  /** What the user unlocked; read-only probes only when absent. */
+  options?: TargetOptions;
 }
 
 export interface RunOutcome {
@@ -40,9 +43,9 @@ export class WorkerPool {
   }
 
   /** Load a suite against a target and list its tests without running them. */
-  async collect(task: Omit<WorkerTask, 'mode' | 'port' | 'timeoutMs'>): Promise<WorkerReply> {
+  async collect(task: Omit<WorkerTask, 'mode' | 'port' | 'timeoutMs' | 'options'>): Promise<WorkerReply> {
     try {
-      return (await this.piscina.run({ ...task, mode: 'collect', timeoutMs: this.opts.timeoutMs })) as WorkerReply;
+      return (await this.piscina.run({ ...task, mode: 'collect', timeoutMs: this.opts.timeoutMs, options: this.opts.options ?? SAFE })) as WorkerReply;
     } catch (e) {
       return { tests: [], results: [], error: `collecting ${task.suite} on ${task.target}: worker failed: ${(e as Error).message}` };
     }
@@ -50,7 +53,7 @@ export class WorkerPool {
 
   /** Run `tests` (all from one suite and target) in one task. */
   async run(
-    task: Omit<WorkerTask, 'mode' | 'port' | 'timeoutMs' | 'only'>,
+    task: Omit<WorkerTask, 'mode' | 'port' | 'timeoutMs' | 'only' | 'options'>,
     tests: CollectedTest[],
     onResult: (r: TestResult) => void = () => {},
   ): Promise<RunOutcome> {
@@ -80,7 +83,7 @@ export class WorkerPool {
     let failure: string | undefined;
     try {
       const reply = (await this.piscina.run(
-        { ...task, mode: 'run', only: tests.map((t) => t.id), timeoutMs: this.opts.timeoutMs, port: port2 } satisfies WorkerTask,
+        { ...task, mode: 'run', only: tests.map((t) => t.id), timeoutMs: this.opts.timeoutMs, options: this.opts.options ?? SAFE, port: port2 } satisfies WorkerTask,
         { transferList: [port2], signal: ac.signal },
       )) as WorkerReply;
       if (reply.error) failure = reply.error;

@@ -1,6 +1,6 @@
 /** Plain data crossing the worker boundary (no Error objects, no classes). */
 import type { MessagePort } from 'node:worker_threads';
-import type { TargetDescription } from '../targets/target.js';
+import type { TargetDescription, TargetOptions } from '../targets/target.js';
 
 export type Outcome = 'pass' | 'fail' | 'skip' | 'timeout' | 'crash' | 'error';
 
@@ -51,6 +51,8 @@ export interface WorkerTask {
   /** Run only these test ids (all when absent). */
   only?: string[];
   timeoutMs: number;
+  /** What the user unlocked (passed to the target). */
+  options: TargetOptions;
   /** Receives WorkerEvent messages while the task runs. */
   port?: MessagePort;
 }

@@ -55,8 +55,12 @@ function plainError(err: unknown): TestError {
   return out;
 }
 
-function isTimeout(err: unknown): boolean {
-  return (err as { code?: string } | undefined)?.code === 'ERR_MOCHA_TIMEOUT';
+/** A failure's outcome: the driver dying or hanging is not the test failing. */
+function failureOutcome(err: unknown): Outcome {
+  const e = err as { code?: string; name?: string } | undefined;
+  if (e?.code === 'ERR_MOCHA_TIMEOUT' || e?.name === 'TargetHung') return 'timeout';
+  if (e?.name === 'TargetDied' || e?.name === 'ProcessKilled') return 'crash';
+  return 'fail';
 }
 
 async function load(mocha: Mocha, task: WorkerTask): Promise<void> {
@@ -81,7 +85,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
   post({ type: 'start' });
   let target: Target;
   try {
-    target = await createTarget(task.target);
+    target = await createTarget(task.target, { ...task.options, callTimeoutMs: task.timeoutMs });
   } catch (e) {
     task.port?.close();
     return { tests: [], results: [], error: `target ${task.target}: ${(e as Error).message}` };
@@ -138,7 +142,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
               hookFailure ??= { title: test.fullTitle(), error: plainError(err) };
               return;
             }
-            finish(test as Mocha.Test, isTimeout(err) ? 'timeout' : 'fail', err);
+            finish(test as Mocha.Test, failureOutcome(err), err);
           });
         }
       } as unknown as Mocha.ReporterConstructor,

@@ -7,7 +7,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { CtsError } from '../errors.js';
 import { SCHEMAS_DIR } from '../paths.js';
 
-const ajv = new Ajv({ strict: true, strictRequired: false, allErrors: true });
+const ajv = new Ajv({ strict: true, strictRequired: false, allErrors: true, discriminator: true });
 const compiled = new Map<string, ValidateFunction>();
 
 function validator(schema: string): ValidateFunction {

@@ -1,15 +1,21 @@
 import { CtsError } from '../errors.js';
+import { ExecTarget } from './exec.js';
 import { SimTarget } from './sim.js';
 import { parseTarget } from './spec.js';
-import type { Target } from './target.js';
+import { SAFE, type Target, type TargetOptions } from './target.js';
 
-/** Make a target from its string. Unknown kinds are a typed error, never a crash. */
-export async function createTarget(text: string): Promise<Target> {
+/**
+ * Make a target from its string. Unknown kinds are a typed error, never a
+ * crash. `options` carry what the user unlocked (real devices honour them;
+ * a simulated kernel is thrown away, so it allows everything).
+ */
+export async function createTarget(text: string, options: TargetOptions = SAFE): Promise<Target> {
   const spec = parseTarget(text);
   switch (spec.kind) {
     case 'sim':
       return new SimTarget(spec);
     case 'exec':
+      return ExecTarget.create(spec, options);
     case 'dev':
       throw new CtsError('CTS_E_TARGET_SPEC', `target kind '${spec.kind}:' is not available in this version (issue #4)`);
   }

@@ -33,9 +33,9 @@ class SimProcess implements TargetProcess {
     protected readonly task: Task,
   ) {}
 
-  alloc(sizeOrInit: number | Uint8Array): UserBuffer {
+  alloc(sizeOrInit: number | Uint8Array, at?: bigint): UserBuffer {
     const bytes = typeof sizeOrInit === 'number' ? Buffer.alloc(sizeOrInit) : Buffer.from(sizeOrInit);
-    return { addr: this.task.memory.map(bytes), bytes };
+    return { addr: this.task.memory.map(bytes, at), bytes };
   }
 
   free(buf: UserBuffer): void {

@@ -17,6 +17,14 @@ export interface UserBuffer {
 /** An address no target maps: the first page is never mapped on Linux (mmap_min_addr). */
 export const UNMAPPED_ADDRESS = 0x10n;
 
+/**
+ * Where user buffers live in every target's address space: far from where
+ * Linux puts the heap, libraries and stacks, so a real process can mmap them
+ * at exactly these addresses (the wire protocol relies on that).
+ */
+export const USER_MEMORY_BASE = 0x2000_0000_0000n;
+export const PAGE_SIZE = 4096n;
+
 /** What ioctl(2) (or read/write/mmap) returned: 0 or -1 with an errno name. */
 export interface SyscallResult {
   ret: number;
@@ -26,8 +34,11 @@ export interface SyscallResult {
 
 /** One process using the device: its memory and its descriptors. */
 export interface TargetProcess {
-  /** Allocate a zeroed buffer (or a copy of `init`) in this process's memory. */
-  alloc(sizeOrInit: number | Uint8Array): UserBuffer;
+  /**
+   * Allocate a zeroed buffer (or a copy of `init`) in this process's memory,
+   * at `at` when given (page-aligned; the wire protocol's server uses it).
+   */
+  alloc(sizeOrInit: number | Uint8Array, at?: bigint): UserBuffer;
   /** Release a buffer; its address becomes unmapped. */
   free(buf: UserBuffer): void;
   /** open(2) the device node; rejects with a SyscallError on failure. */
@@ -53,6 +64,22 @@ export class ProcessKilled extends Error {
   constructor(readonly reason: string) {
     super(`the calling process was killed: ${reason}`);
     this.name = 'ProcessKilled';
+  }
+}
+
+/** The driver behind the target died (an exec driver exited): its tests are crashes. */
+export class TargetDied extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetDied';
+  }
+}
+
+/** The driver behind the target stopped answering: its tests are timeouts. */
+export class TargetHung extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetHung';
   }
 }
 
@@ -134,8 +161,27 @@ export interface TargetDescription {
   /** The device profile's id (profiles/<id>.json). */
   profile?: string;
   /** What this run may do to the device (real hardware: only what the user unlocked). */
-  allows: { taint: boolean; destructive: boolean; hazards: boolean };
+  allows: Allows;
 }
+
+/** What the user unlocked for this run (the CLI's --allow-* flags). */
+export interface Allows {
+  /** Mutating-scope RPCs, which taint a real kernel. */
+  taint: boolean;
+  /** Writes, resets, unbinding: anything that changes the device. */
+  destructive: boolean;
+  /** Inputs the kernel contract flags as able to crash a real kernel (digest §3 hazards). */
+  hazards: boolean;
+}
+
+export interface TargetOptions {
+  allow: Allows;
+  /** A call to an out-of-process driver with no answer for this long means the driver hung. */
+  callTimeoutMs?: number;
+}
+
+/** A safe default: read-only probes only. */
+export const SAFE: TargetOptions = { allow: { taint: false, destructive: false, hazards: false } };
 
 export interface Target extends TargetProcess {
   readonly description: TargetDescription;

@@ -7,20 +7,35 @@ import { fail } from './errno.js';
  * struct that runs off the end of its buffer faults like it would on Linux.
  */
 export class UserMemory {
-  private static readonly BASE = 0x7f00_0000_0000n;
+  private static readonly BASE = 0x2000_0000_0000n;
   private static readonly PAGE = 4096n;
   private next = UserMemory.BASE;
   /** Sorted by base address (allocation only grows), so lookups are a binary search. */
   private readonly bases: bigint[] = [];
   private readonly segments = new Map<bigint, Buffer>();
 
-  /** Map `bytes` (shared, not copied) at a fresh address and return the address. */
-  map(bytes: Buffer): bigint {
-    const addr = this.next;
+  /**
+   * Map `bytes` (shared, not copied) at a fresh address, or at `at` when the
+   * caller chooses (it must not overlap a mapping), and return the address.
+   */
+  map(bytes: Buffer, at?: bigint): bigint {
     const pages = (BigInt(bytes.length) + UserMemory.PAGE - 1n) / UserMemory.PAGE;
-    this.next += (pages + 1n) * UserMemory.PAGE; // +1: guard page
+    const addr = at ?? this.next;
+    if (at !== undefined) {
+      const i = this.baseIndex(at);
+      const before = this.bases[i];
+      const after = this.bases[i + 1];
+      const end = at + pages * UserMemory.PAGE;
+      if ((before !== undefined && before + BigInt(this.segments.get(before)!.length) > at) || (after !== undefined && after < end) || before === at) {
+        throw new Error(`mapping at 0x${at.toString(16)} overlaps another`);
+      }
+      this.bases.splice(i + 1, 0, at);
+    } else {
+      this.bases.push(addr);
+    }
+    const nextFree = addr + (pages + 1n) * UserMemory.PAGE; // +1: guard page
+    if (nextFree > this.next) this.next = nextFree;
     this.segments.set(addr, bytes);
-    this.bases.push(addr);
     return addr;
   }
 

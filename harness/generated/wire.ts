@@ -1,0 +1,65 @@
+/* Generated from schemas/wire.schema.json by scripts/gen-types.mjs: do not edit. */
+
+/**
+ * One line of the fwctl-cts wire protocol, version 1 (docs/wire-protocol.md).
+ */
+export type WireMessage = Hello | Call | Reply | ProtocolFailure;
+export type Hex = string;
+
+export interface Hello {
+  type: "hello";
+  protocol: number;
+  harness?: string;
+  driver?: {
+    name: string;
+    model?: string;
+    fw?: string;
+    device?: string;
+    defects?: string[];
+    deviceType?: number;
+    profile?: string;
+    capSysRawio?: boolean;
+    allows: WireAllows;
+  };
+  parts?: string[];
+}
+export interface WireAllows {
+  taint: boolean;
+  destructive: boolean;
+  hazards: boolean;
+}
+export interface Call {
+  type: "call";
+  id: number;
+  proc: number;
+  op: "map" | "unmap" | "open" | "close" | "ioctl" | "fileop" | "spawn" | "exit" | "part" | "reset";
+  addr?: Hex;
+  size?: number;
+  fd?: number;
+  request?: Hex;
+  arg?: Hex;
+  mem?: Segment[];
+  name?: "read" | "write" | "mmap";
+  rawio?: boolean;
+  part?: string;
+  method?: string;
+  args?: unknown[];
+}
+export interface Segment {
+  addr: Hex;
+  data: string;
+}
+export interface Reply {
+  type: "reply";
+  id: number;
+  ret?: number;
+  errno?: string;
+  mem?: Segment[];
+  value?: unknown;
+  killed?: string;
+  error?: string;
+}
+export interface ProtocolFailure {
+  type: "error";
+  message: string;
+}

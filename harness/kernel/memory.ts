@@ -1,0 +1,131 @@
+/**
+ * User memory for a real process (docs/wire-protocol.md "User memory"): every
+ * buffer is anonymous pages mmap'd at an address the harness chooses, so the
+ * raw structs tests build carry real pointers and the kernel's copy_to_user
+ * lands in `bytes`.
+ *
+ * Layout is the reference driver's (reference-driver/kernel/memory.ts): from
+ * USER_MEMORY_BASE up, page-aligned, one unmapped guard page after each
+ * buffer, so a struct that runs off its buffer faults (EFAULT) as on Linux.
+ * MAP_FIXED_NOREPLACE means nothing of Node's is ever replaced.
+ *
+ * Piscina workers share one address space, and each worker (or each target in
+ * a thread) has its own allocator, so the reference address can be taken. An
+ * allocator that finds it taken moves to the next hole that has a free page on
+ * both sides, and every placement it chose itself is checked afterwards for a
+ * neighbour on either side (mincore), so two allocators racing never eat each
+ * other's guard pages.
+ */
+import { readFileSync } from 'node:fs';
+import { CtsError } from '../errors.js';
+import { PAGE_SIZE, USER_MEMORY_BASE, type UserBuffer } from '../targets/target.js';
+import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE, fullyMapped, mmap, munmap, view } from './libc.js';
+
+const PAGE = Number(PAGE_SIZE);
+/** The top of the x86_64/arm64 (48-bit) user address space. */
+const USER_TOP = 0x7fff_ffff_f000n;
+const ATTEMPTS = 64;
+
+interface Segment {
+  /** Bytes mapped at the buffer's address (whole pages; the guard is not mapped). */
+  mapped: number;
+}
+
+export class ProcessMemory {
+  private next = USER_MEMORY_BASE;
+  private readonly segments = new Map<bigint, Segment>();
+
+  /**
+   * A zeroed buffer of `size` bytes (or a copy of `init`) at `at`, or at the
+   * next free address. A zero-length buffer still gets an address: one
+   * PROT_NONE page holds it, so any access through it faults like unmapped memory.
+   */
+  alloc(sizeOrInit: number | Uint8Array, at?: bigint): UserBuffer {
+    const size = typeof sizeOrInit === 'number' ? sizeOrInit : sizeOrInit.length;
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`bad buffer size ${size}`);
+    const mapped = Math.max(1, Math.ceil(size / PAGE)) * PAGE;
+    const prot = size === 0 ? PROT_NONE : PROT_READ | PROT_WRITE;
+    const addr = at === undefined ? this.place(mapped, prot) : this.placeAt(at, mapped, prot);
+    this.segments.set(addr, { mapped });
+    const end = addr + BigInt(mapped) + PAGE_SIZE; // + the guard page
+    if (end > this.next) this.next = end;
+    const bytes = view(addr, size);
+    if (typeof sizeOrInit !== 'number') bytes.set(sizeOrInit);
+    return { addr, bytes };
+  }
+
+  /** Unmap a buffer: its address faults from now on. `buf.bytes` must not be touched again (SIGSEGV). */
+  free(buf: UserBuffer): void {
+    const seg = this.segments.get(buf.addr);
+    if (!seg) return;
+    this.segments.delete(buf.addr);
+    munmap(buf.addr, seg.mapped);
+  }
+
+  /** Unmap every buffer (target dispose). */
+  freeAll(): void {
+    for (const [addr, seg] of this.segments) munmap(addr, seg.mapped);
+    this.segments.clear();
+  }
+
+  /** The caller chose the address: map exactly there, or fail saying why. */
+  private placeAt(at: bigint, len: number, prot: number): bigint {
+    if (at % PAGE_SIZE !== 0n) throw new CtsError('CTS_E_INTERNAL', `user buffer address 0x${at.toString(16)} is not page-aligned`);
+    const r = this.map(at, len, prot);
+    if ('errno' in r) {
+      const why = r.errno === 'EEXIST' ? 'the range is already mapped in this process' : r.errno;
+      throw new CtsError('CTS_E_INTERNAL', `cannot map ${len} bytes of user memory at 0x${at.toString(16)}: ${why}`);
+    }
+    return at;
+  }
+
+  /** The next free address from `next`, with a free page before and after. */
+  private place(len: number, prot: number): bigint {
+    let candidate = this.next;
+    for (let i = 0; i < ATTEMPTS; i++) {
+      const r = this.map(candidate, len, prot);
+      if (!('errno' in r)) {
+        const before = candidate - PAGE_SIZE;
+        const after = candidate + BigInt(len);
+        if (!fullyMapped(before, PAGE) && !fullyMapped(after, PAGE)) return candidate;
+        munmap(candidate, len); // someone raced into a neighbouring page: keep both guards free
+      } else if (r.errno !== 'EEXIST') {
+        throw new CtsError('CTS_E_INTERNAL', `cannot map ${len} bytes of user memory at 0x${candidate.toString(16)}: ${r.errno}`);
+      }
+      candidate = nextHole(candidate, len);
+    }
+    throw new CtsError('CTS_E_INTERNAL', `cannot find room for ${len} bytes of user memory above 0x${USER_MEMORY_BASE.toString(16)}`);
+  }
+
+  private map(addr: bigint, len: number, prot: number): { addr: bigint } | { errno: string } {
+    if (addr < PAGE_SIZE || addr + BigInt(len) > USER_TOP) return { errno: 'ENOMEM' };
+    const r = mmap(addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE);
+    if ('addr' in r && r.addr !== addr) {
+      // A kernel before 4.17 treats MAP_FIXED_NOREPLACE as a hint and maps elsewhere.
+      munmap(r.addr, len);
+      throw new CtsError('CTS_E_INTERNAL', `mmap put user memory at 0x${r.addr.toString(16)}, not 0x${addr.toString(16)}: the kernel lacks MAP_FIXED_NOREPLACE (Linux 4.17+)`);
+    }
+    return r;
+  }
+}
+
+/** The lowest page ≥ `from` where [a - 1 page, a + len + 1 page) touches no mapping of this process. */
+function nextHole(from: bigint, len: number): bigint {
+  const maps = readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [range] = line.split(' ', 1) as [string];
+      const [s, e] = range.split('-') as [string, string];
+      return { start: BigInt(`0x${s}`), end: BigInt(`0x${e}`) };
+    })
+    .sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : 0));
+  let a = from;
+  const span = BigInt(len) + PAGE_SIZE;
+  for (const m of maps) {
+    if (m.end <= a - PAGE_SIZE) continue;
+    if (m.start >= a + span) break;
+    a = m.end + PAGE_SIZE;
+  }
+  return a;
+}

@@ -1,0 +1,191 @@
+/**
+ * The `exec:` target: a driver program speaking the wire protocol
+ * (docs/wire-protocol.md) on its stdin and stdout. User memory lives here and
+ * is mirrored to the driver: before a call, every segment changed since the
+ * driver last saw it travels with the call; the reply brings back what the
+ * call wrote.
+ */
+import { WireClient } from '../wire/client.js';
+import { hex, unhex, type Reply, type Segment } from '../wire/protocol.js';
+import type { TargetSpec } from './spec.js';
+import {
+  PAGE_SIZE,
+  ProcessKilled,
+  SyscallError,
+  USER_MEMORY_BASE,
+  type ChildProcess,
+  type SyscallResult,
+  type Target,
+  type TargetDescription,
+  type TargetOptions,
+  type TargetParts,
+  type TargetProcess,
+  type UserBuffer,
+} from './target.js';
+
+interface Mirrored {
+  buf: UserBuffer;
+  /** What the driver holds: compared before each call to find changed segments. */
+  shadow: Buffer;
+}
+
+class ExecProcess implements TargetProcess {
+  protected readonly segments = new Map<bigint, Mirrored>();
+  protected next = USER_MEMORY_BASE;
+  protected readonly fds = new Set<number>();
+
+  constructor(
+    protected readonly client: WireClient,
+    protected readonly proc: number,
+  ) {}
+
+  /** A call that must succeed at the protocol level; killed and error replies throw. */
+  protected async call(msg: Omit<Parameters<WireClient['call']>[0], 'proc'>): Promise<Reply> {
+    const r = await this.client.call({ ...msg, proc: this.proc });
+    if (r.killed !== undefined) throw new ProcessKilled(r.killed);
+    if (r.error !== undefined) throw new Error(`the driver could not ${msg.op}: ${r.error}`);
+    return r;
+  }
+
+  alloc(sizeOrInit: number | Uint8Array, at?: bigint): UserBuffer {
+    const size = typeof sizeOrInit === 'number' ? sizeOrInit : sizeOrInit.length;
+    const addr = at ?? this.next;
+    const pages = (BigInt(size) + PAGE_SIZE - 1n) / PAGE_SIZE;
+    if (addr + (pages + 1n) * PAGE_SIZE > this.next) this.next = addr + (pages + 1n) * PAGE_SIZE; // +1: guard page
+    const buf = { addr, bytes: typeof sizeOrInit === 'number' ? Buffer.alloc(size) : Buffer.from(sizeOrInit) };
+    this.segments.set(addr, { buf, shadow: Buffer.alloc(size) });
+    // Pipelined: calls of one process take effect in order, so the next ioctl finds it mapped.
+    this.call({ op: 'map', addr: hex(addr), size }).catch(() => undefined);
+    return buf;
+  }
+
+  free(buf: UserBuffer): void {
+    if (!this.segments.delete(buf.addr)) return;
+    this.call({ op: 'unmap', addr: hex(buf.addr) }).catch(() => undefined);
+  }
+
+  async open(): Promise<number> {
+    const r = await this.call({ op: 'open' });
+    if (r.ret === undefined || r.ret < 0) throw new SyscallError('open', r.errno ?? 'EIO');
+    this.fds.add(r.ret);
+    return r.ret;
+  }
+
+  async ioctl(fd: number, request: number, arg: bigint): Promise<SyscallResult> {
+    const mem: Segment[] = [];
+    for (const m of this.segments.values()) {
+      if (m.buf.bytes.equals(m.shadow)) continue;
+      m.buf.bytes.copy(m.shadow);
+      mem.push({ addr: hex(m.buf.addr), data: m.buf.bytes.toString('base64') });
+    }
+    const r = await this.call({ op: 'ioctl', fd, request: hex(request >>> 0), arg: hex(arg), mem });
+    for (const seg of r.mem ?? []) {
+      const m = this.segments.get(unhex(seg.addr));
+      if (!m) continue; // freed while the call ran
+      const data = Buffer.from(seg.data, 'base64');
+      data.copy(m.buf.bytes);
+      data.copy(m.shadow);
+    }
+    return result(r);
+  }
+
+  async close(fd: number): Promise<SyscallResult> {
+    this.fds.delete(fd);
+    return result(await this.call({ op: 'close', fd }));
+  }
+
+  async exit(): Promise<void> {
+    await this.call({ op: 'exit' });
+  }
+
+  async dispose(): Promise<void> {
+    await this.exit().catch(() => undefined);
+  }
+}
+
+function result(r: Reply): SyscallResult {
+  return r.errno ? { ret: r.ret ?? -1, errno: r.errno } : { ret: r.ret ?? 0 };
+}
+
+export class ExecTarget extends ExecProcess implements Target {
+  readonly description: TargetDescription;
+  readonly parts: TargetParts;
+
+  private readonly canReset: boolean;
+
+  private constructor(client: WireClient, spec: string, hello: NonNullable<Awaited<ReturnType<WireClient['handshake']>>>) {
+    super(client, 0);
+    this.canReset = (hello.parts ?? []).includes('reset');
+    const d = hello.driver;
+    this.description = {
+      spec,
+      kind: 'exec',
+      model: d?.model ?? 'unknown',
+      ...(d?.fw !== undefined && { fw: d.fw }),
+      ...(d?.device !== undefined && { device: d.device }),
+      ...(d?.defects && { defects: d.defects }),
+      ...(d?.deviceType !== undefined && { expectedDeviceType: d.deviceType }),
+      ...(d?.profile !== undefined && { profile: d.profile }),
+      ...(d?.capSysRawio !== undefined && { capSysRawio: d.capSysRawio }),
+      // The driver decides: a simulator is thrown away; an agent on real hardware was unlocked by its operator.
+      allows: d?.allows ?? { taint: false, destructive: false, hazards: false },
+    };
+    this.parts = this.partsFrom(new Set(hello.parts ?? []));
+  }
+
+  /** Start the driver, or reuse this worker's running one for the same target. */
+  static async create(spec: Extract<TargetSpec, { kind: 'exec' }>, options: TargetOptions): Promise<ExecTarget> {
+    const cached = running.get(spec.text);
+    if (cached?.client.alive) {
+      await cached.startOver();
+      return cached;
+    }
+    const timeoutMs = options.callTimeoutMs ?? 10_000;
+    const client = new WireClient(spec.command, timeoutMs);
+    const target = new ExecTarget(client, spec.text, await client.handshake(timeoutMs));
+    running.set(spec.text, target);
+    return target;
+  }
+
+  private part(part: string, method: string, ...args: unknown[]): Promise<unknown> {
+    return this.call({ op: 'part', part, method, args }).then((r) => r.value);
+  }
+
+  private partsFrom(has: Set<string>): TargetParts {
+    const p = (name: string, method: string) => (...args: unknown[]) => this.part(name, method, ...args) as Promise<never>;
+    const child = async (rawio: boolean): Promise<ChildProcess & { dispose(): Promise<void> }> => {
+      const r = await this.call({ op: 'spawn', rawio });
+      return new ExecProcess(this.client, r.value as number);
+    };
+    const parts: TargetParts = {};
+    if (has.has('taint')) parts.taint = { read: p('taint', 'read'), ...(has.has('taint.reset') && { reset: p('taint', 'reset') }) };
+    if (has.has('kernelLog')) parts.kernelLog = { read: p('kernelLog', 'read') };
+    if (has.has('credentials')) parts.credentials = { withoutRawio: () => child(false) };
+    if (has.has('processes')) parts.processes = { spawn: () => child(true) };
+    if (has.has('hotplug')) parts.hotplug = { current: p('hotplug', 'current'), unregister: p('hotplug', 'unregister'), register: p('hotplug', 'register') };
+    if (has.has('fileOps')) parts.fileOps = { call: async (fd, name) => result(await this.call({ op: 'fileop', fd, name })) };
+    if (has.has('resources')) parts.resources = { count: p('resources', 'count') };
+    if (has.has('functionReset')) parts.functionReset = { reset: p('functionReset', 'reset') };
+    if (has.has('kernelDriver')) parts.kernelDriver = { liveConfig: p('kernelDriver', 'liveConfig'), use: p('kernelDriver', 'use'), ownedObjects: p('kernelDriver', 'ownedObjects') };
+    if (has.has('firmware')) parts.firmware = { versions: p('firmware', 'versions'), current: p('firmware', 'current'), switch: p('firmware', 'switch') };
+    if (has.has('deviceState')) parts.deviceState = { digest: p('deviceState', 'digest') };
+    return parts;
+  }
+
+  /** A new task on a throw-away driver starts from a fresh device, as a `sim:` task does. */
+  private async startOver(): Promise<void> {
+    if (!this.canReset) return;
+    await this.call({ op: 'reset' });
+    this.segments.clear();
+    this.fds.clear();
+    this.next = USER_MEMORY_BASE;
+  }
+
+  /** The end of a task: its descriptors close; the driver keeps running for the next task. */
+  override async dispose(): Promise<void> {
+    for (const fd of [...this.fds]) await this.close(fd).catch(() => undefined);
+  }
+}
+
+/** This worker's running drivers, by target string. */
+const running = new Map<string, ExecTarget>();

@@ -1,0 +1,126 @@
+/**
+ * The harness side of the wire protocol: starts a driver program, greets it,
+ * and pipelines calls. A driver that exits, hangs or says something invalid
+ * fails the calls it owes with a clear error, and never takes the harness down.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { TargetDied, TargetHung } from '../targets/target.js';
+import { VERSION } from '../version.js';
+import { PROTOCOL, parseMessage, readLines, writeMessage, type Call, type Hello, type Reply } from './protocol.js';
+
+type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout };
+
+const STDERR_TAIL = 20;
+
+export class WireClient {
+  private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private failure: Error | undefined;
+  private readonly stderr: string[] = [];
+  private hello?: (h: Hello) => void;
+
+  constructor(
+    readonly command: string,
+    private readonly callTimeoutMs: number,
+  ) {
+    // A shell runs the command line, so `ssh host fwctl-cts agent …` and pipelines work.
+    this.child = spawn('/bin/sh', ['-c', command], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, FWCTL_CTS_NO_RELAUNCH: '1' },
+    });
+    this.child.stdin.on('error', () => {}); // EPIPE after a crash: reported through 'exit'
+    readLines(this.child.stderr, (line) => {
+      this.stderr.push(line);
+      if (this.stderr.length > STDERR_TAIL) this.stderr.shift();
+    });
+    readLines(this.child.stdout, (line) => this.onLine(line));
+    this.child.on('exit', (code, signal) => {
+      const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
+      this.fail(new TargetDied(`the driver (${command}) ${how}${this.stderr.length ? `; its stderr ended: ${this.stderr.join(' | ')}` : ''}`));
+    });
+    this.child.on('error', (e) => this.fail(new TargetDied(`cannot start the driver (${command}): ${e.message}`)));
+  }
+
+  /** Greet the driver; resolves with its hello, rejects when it cannot speak our protocol. */
+  async handshake(timeoutMs: number): Promise<Hello> {
+    const answer = new Promise<Hello>((resolve, reject) => {
+      this.hello = resolve;
+      this.pending.set(0, { resolve: () => {}, reject });
+    });
+    writeMessage(this.child.stdin, { type: 'hello', protocol: PROTOCOL, harness: `fwctl-cts ${VERSION}` });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TargetHung(`the driver (${this.command}) did not answer hello within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([answer, timeout]);
+    } finally {
+      clearTimeout(timer);
+      this.pending.delete(0);
+    }
+  }
+
+  call(msg: Omit<Call, 'type' | 'id'>): Promise<Reply> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<Reply>((resolve, reject) => {
+      const p: Pending = { resolve, reject };
+      // No answer in time: the driver is hung, and every later call fails at once.
+      p.timer = setTimeout(() => this.fail(new TargetHung(`the driver (${this.command}) gave no answer to a ${msg.op} call within ${this.callTimeoutMs} ms`)), this.callTimeoutMs);
+      this.pending.set(id, p);
+      writeMessage(this.child.stdin, { type: 'call', id, ...msg } as Call);
+    });
+  }
+
+  get alive(): boolean {
+    return this.failure === undefined;
+  }
+
+  /** End of input: a conforming driver exits; one that does not is killed. */
+  async close(): Promise<void> {
+    this.fail(new TargetDied('the harness closed the driver'));
+    this.child.stdin.end();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => (this.child.kill('SIGKILL'), resolve()), 2000);
+      this.child.once('exit', () => (clearTimeout(timer), resolve()));
+    });
+  }
+
+  private onLine(line: string): void {
+    let msg;
+    try {
+      msg = parseMessage(line, `the driver (${this.command})`);
+    } catch (e) {
+      return this.fail(new Error(`protocol error: ${(e as Error).message}`));
+    }
+    if (msg.type === 'hello') {
+      if (msg.protocol !== PROTOCOL) return this.fail(new Error(`protocol error: the driver speaks protocol ${msg.protocol}, not ${PROTOCOL}`));
+      this.hello?.(msg);
+      this.hello = undefined;
+    } else if (msg.type === 'error') {
+      this.fail(new Error(`protocol error: the driver says: ${msg.message}`));
+    } else if (msg.type === 'reply') {
+      const p = this.pending.get(msg.id);
+      if (!p || msg.id === 0) return this.fail(new Error(`protocol error: a reply to unknown call ${msg.id}`));
+      this.pending.delete(msg.id);
+      clearTimeout(p.timer);
+      p.resolve(msg);
+    } else {
+      this.fail(new Error(`protocol error: the driver sent a ${msg.type} message`));
+    }
+  }
+
+  /** From now on every pending and later call fails with `e` (the first failure wins). */
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(this.failure);
+      this.pending.delete(id);
+    }
+    if (!(e instanceof TargetDied) && this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}

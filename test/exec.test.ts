@@ -1,0 +1,77 @@
+/**
+ * The exec target over the wire protocol: the reference driver in a separate
+ * process gives the same verdicts as in-process; a driver that dies, hangs or
+ * breaks the protocol costs only its own tests, and the run still reports.
+ */
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Report } from '../harness/generated/report.js';
+import { ROOT } from '../harness/paths.js';
+import { runConformance } from '../harness/run.js';
+
+const BAD = fileURLToPath(new URL('./fixtures/drivers/bad-driver.js', import.meta.url));
+const serveRef = (model: string) => `exec:node ${join(ROOT, 'bin/fwctl-cts.js')} serve-reference ${model}`;
+const verdicts = (r: Report, target: string) => Object.fromEntries(r.rules.map((x) => [x.id, x.byTarget[target]]));
+
+describe('exec target', function () {
+  this.timeout(180_000);
+
+  it('the reference driver over exec gives the same per-rule verdicts as in-process (clean and with a defect)', async () => {
+    const pairs = [
+      ['sim:cxl', serveRef('cxl')],
+      ['sim:pds+pds-any-scope', serveRef('pds+pds-any-scope')],
+      ['sim:mlx5+shared-context', serveRef('mlx5+shared-context')],
+    ] as const;
+    const report = await runConformance({ targets: pairs.flat(), workers: 2 });
+    for (const [sim, exec] of pairs) expect(verdicts(report, exec), `${exec} vs ${sim}`).to.deep.equal(verdicts(report, sim));
+  });
+
+  for (const [mode, outcome, message] of [
+    ['hang', 'timeout', /gave no answer to a ioctl call/],
+    ['garbage', 'fail', /protocol error: .* not JSON/],
+    ['unknown-id', 'fail', /protocol error: a reply to unknown call 99999/],
+  ] as const) {
+    it(`a driver that ${mode === 'hang' ? 'hangs' : `sends ${mode}`}: its tests are ${outcome}, the run completes`, async () => {
+      const report = await runConformance({ targets: [`exec:node ${BAD} ${mode}`], suites: ['uapi/info'], workers: 1, timeoutMs: 1500 });
+      const bad = report.tests.filter((t) => t.outcome !== 'pass');
+      expect(bad.length, 'affected tests').to.be.greaterThan(0);
+      expect(bad.every((t) => t.outcome === outcome), `outcomes: ${bad.map((t) => t.outcome)}`).to.equal(true);
+      expect(bad.some((t) => message.test(t.error?.message ?? '')), `messages: ${bad.map((t) => t.error?.message)}`).to.equal(true);
+      expect(report.verdict).to.not.equal('compliant');
+    });
+  }
+
+  for (const [mode, message] of [
+    ['exit-after-hello', /exited with status 3/],
+    ['no-hello', /did not answer hello/],
+    ['wrong-protocol', /speaks protocol 7/],
+  ] as const) {
+    it(`a driver that fails at start (${mode}) is a clear target error`, async () => {
+      const report = await runConformance({ targets: [`exec:node ${BAD} ${mode}`], suites: ['uapi/info'], workers: 1, timeoutMs: 1500 });
+      const said = [...report.targets[0]!.errors, ...report.tests.map((t) => t.error?.message ?? '')].join('\n');
+      expect(said).to.match(message);
+      expect(report.verdict).to.not.equal('compliant');
+    });
+  }
+
+  it('kill -9 of the driver mid-run: the report is written, affected tests are crashes, exit non-zero, no hang', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fwctl-cts-kill-'));
+    const pidfile = join(dir, 'driver.pid');
+    const target = `exec:echo $$ > ${pidfile}; exec node ${join(ROOT, 'bin/fwctl-cts.js')} serve-reference mlx5`;
+    const run = spawn(process.execPath, ['bin/fwctl-cts.js', 'run', '--target', target, '--report-dir', dir, '--workers', '1', '--no-progress'], { cwd: ROOT, stdio: 'ignore' });
+    const exit = new Promise<number | null>((resolve) => run.on('exit', resolve));
+    while (!existsSync(pidfile)) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 700)); // let it get going
+    process.kill(Number(readFileSync(pidfile, 'utf8')), 'SIGKILL');
+    expect(await exit, 'exit code').to.equal(1);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+    const crashed = report.tests.filter((t) => t.outcome === 'crash');
+    expect(crashed.length, 'tests marked crash').to.be.greaterThan(0);
+    expect(crashed[0]!.error?.message).to.match(/was killed by SIGKILL/);
+    expect(report.tests.length, 'every planned test is reported').to.be.greaterThan(60);
+  });
+});
