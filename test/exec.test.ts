@@ -31,7 +31,7 @@ describe('exec target', function () {
   });
 
   for (const [mode, outcome, message] of [
-    ['hang', 'timeout', /gave no answer to a ioctl call/],
+    ['hang', 'timeout', /Timeout of 1500ms exceeded|gave no answer to a ioctl call/],
     ['garbage', 'fail', /protocol error: .* not JSON/],
     ['unknown-id', 'fail', /protocol error: a reply to unknown call 99999/],
   ] as const) {

@@ -53,6 +53,8 @@ export interface DiscoveryRoots {
   sysfs?: string;
   /** The devtmpfs mount, default /dev. */
   dev?: string;
+  /** Ask each device FWCTL_INFO (default true); false only reads sysfs (cheap, for polling). */
+  info?: boolean;
 }
 
 /** Every fwctl device, sorted by number. A kernel without fwctl gives []. */
@@ -67,7 +69,7 @@ export function discoverDevices(opts: DiscoveryRoots = {}): DiscoveredDevice[] {
     return [];
   }
   names.sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
-  return names.map((name) => describe(name, join(classDir, name), sysfs, dev));
+  return names.map((name) => describe(name, join(classDir, name), sysfs, dev, opts.info ?? true));
 }
 
 /** One device; `name` must exist under `/sys/class/fwctl`. */
@@ -75,7 +77,7 @@ export function discoverDevice(name: string, opts: DiscoveryRoots = {}): Discove
   return discoverDevices(opts).find((d) => d.name === name);
 }
 
-function describe(name: string, entry: string, sysfs: string, dev: string): DiscoveredDevice {
+function describe(name: string, entry: string, sysfs: string, dev: string, info: boolean): DiscoveredDevice {
   const out: DiscoveredDevice = { name, sysfsPath: realOrSelf(entry), node: join(dev, 'fwctl', name) };
   out.devnum = readAttr(join(entry, 'dev'));
   out.nodeProblem = checkNode(out.node, out.devnum);
@@ -90,7 +92,7 @@ function describe(name: string, entry: string, sysfs: string, dev: string): Disc
   }
 
   // Only a node that is the device sysfs names gets an ioctl: a stray node could be anything.
-  if (!out.nodeProblem) Object.assign(out, queryInfo(out.node));
+  if (info && !out.nodeProblem) Object.assign(out, queryInfo(out.node));
   return strip(out);
 }
 

@@ -1,5 +1,6 @@
 import { CtsError } from '../errors.js';
 import { ExecTarget } from './exec.js';
+import { DevTarget } from './dev.js';
 import { SimTarget } from './sim.js';
 import { parseTarget } from './spec.js';
 import { SAFE, type Target, type TargetOptions } from './target.js';
@@ -17,6 +18,6 @@ export async function createTarget(text: string, options: TargetOptions = SAFE):
     case 'exec':
       return ExecTarget.create(spec, options);
     case 'dev':
-      throw new CtsError('CTS_E_TARGET_SPEC', `target kind '${spec.kind}:' is not available in this version (issue #4)`);
+      return DevTarget.create(spec, options);
   }
 }

@@ -9,7 +9,7 @@ import { TargetDied, TargetHung } from '../targets/target.js';
 import { VERSION } from '../version.js';
 import { PROTOCOL, parseMessage, readLines, writeMessage, type Call, type Hello, type Reply } from './protocol.js';
 
-type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout };
+type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout; sentAt?: number };
 
 const STDERR_TAIL = 20;
 
@@ -20,6 +20,8 @@ export class WireClient {
   private failure: Error | undefined;
   private readonly stderr: string[] = [];
   private hello?: (h: Hello) => void;
+  /** When the driver last answered anything: tells a hung call from a hung driver. */
+  private lastReply = 0;
 
   constructor(
     readonly command: string,
@@ -66,9 +68,18 @@ export class WireClient {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
-      const p: Pending = { resolve, reject };
-      // No answer in time: the driver is hung, and every later call fails at once.
-      p.timer = setTimeout(() => this.fail(new TargetHung(`the driver (${this.command}) gave no answer to a ${msg.op} call within ${this.callTimeoutMs} ms`)), this.callTimeoutMs);
+      const p: Pending = { resolve, reject, sentAt: performance.now() };
+      p.timer = setTimeout(() => {
+        const hung = new TargetHung(`the driver (${this.command}) gave no answer to a ${msg.op} call within ${this.callTimeoutMs} ms`);
+        // Answers to other calls since this one was sent: only this call's process is stuck.
+        if (this.lastReply > p.sentAt!) {
+          this.pending.delete(id);
+          reject(hung);
+        } else {
+          this.fail(hung); // the driver answers nothing: every later call fails at once
+        }
+      }, this.callTimeoutMs);
+      p.timer.unref();
       this.pending.set(id, p);
       writeMessage(this.child.stdin, { type: 'call', id, ...msg } as Call);
     });
@@ -103,6 +114,7 @@ export class WireClient {
     } else if (msg.type === 'error') {
       this.fail(new Error(`protocol error: the driver says: ${msg.message}`));
     } else if (msg.type === 'reply') {
+      this.lastReply = performance.now();
       const p = this.pending.get(msg.id);
       if (!p || msg.id === 0) return this.fail(new Error(`protocol error: a reply to unknown call ${msg.id}`));
       this.pending.delete(msg.id);

@@ -115,13 +115,8 @@ export async function serve(first: Target, input: Readable, output: Writable, op
         else send({ type: 'reply', id: call.id, error: (e as Error).message });
       }
     };
-    // A reset waits for everything before it and runs alone.
-    if (call.op === 'reset') {
-      const all = Promise.all([...procs.values()].map((p) => p.queue));
-      const done = all.then(run);
-      for (const p of procs.values()) p.queue = done;
-      return;
-    }
+    // A reset is a reboot: it runs at once, and calls still in flight (a hung process) are abandoned.
+    if (call.op === 'reset') return void run();
     if (st) st.queue = st.queue.then(run);
     else void run();
   };

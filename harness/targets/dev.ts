@@ -1,0 +1,348 @@
+/**
+ * The `dev:` target: a real fwctl device of the running kernel, driven from
+ * this process through libc (harness/kernel/libc.ts) with user memory mmap'd
+ * at the harness's addresses (harness/kernel/memory.ts).
+ *
+ * Real hardware is only touched as far as the user allowed (`allows`): the
+ * suites ask before tainting, and the only part that changes the system,
+ * `hotplug`, exists only with `allows.destructive` on a cxl_test mock memdev
+ * (digest §6), where unbinding is the kernel's own test of O-4.
+ *
+ * Parts left out on purpose: credentials and processes (need a second
+ * process; the wire-protocol agent will bring them), resources, firmware,
+ * deviceState, kernelDriver and functionReset (no generic way to observe them
+ * on real hardware). Their tests skip with the reason, never pass.
+ */
+import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync, constants as fsc, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { CtsError } from '../errors.js';
+import { discoverDevices, readTaint, type DiscoveredDevice, type DiscoveryRoots } from '../kernel/discovery.js';
+import * as libc from '../kernel/libc.js';
+import { ProcessMemory } from '../kernel/memory.js';
+import { ROOT } from '../paths.js';
+import { FWCTL_RPC, deviceTypeName } from '../../uapi/fwctl.js';
+import type { TargetSpec } from './spec.js';
+import {
+  PAGE_SIZE,
+  SyscallError,
+  type SyscallResult,
+  type Target,
+  type TargetDescription,
+  type TargetOptions,
+  type TargetParts,
+  type UserBuffer,
+} from './target.js';
+
+/** CAP_SYS_RAWIO is capability 17 (include/uapi/linux/capability.h): bit 17 of CapEff. */
+const CAP_SYS_RAWIO = 17n;
+
+/** The cxl_test platform driver whose devices carry the mock memdevs (digest §6). */
+const MOCK_MEM_DRIVER = 'cxl_mock_mem';
+
+/** How long a rebind may take to bring the fwctl node back (emulated guests are slow). */
+const REGISTER_TIMEOUT_MS = 30_000;
+const POLL_MS = 50;
+
+/** Where the target looks; tests and odd systems can move the roots. */
+export interface DevRoots extends Omit<DiscoveryRoots, 'info'> {
+  proc?: string;
+}
+
+export class DevTarget implements Target {
+  readonly description: TargetDescription;
+  readonly parts: TargetParts;
+  private readonly memory = new ProcessMemory();
+  /** Descriptors this target opened. Others get EBADF without a syscall: they may be Node's own. */
+  private readonly fds = new Set<number>();
+  /** The node open() opens; hotplug moves it to the re-registered device. */
+  private node: string;
+  private readonly hotplugState?: MockMemdev;
+  /** hotplug.register() gave the device a new number; restore it when the descriptors are gone. */
+  private moved = false;
+
+  /** Make a target for `dev:/dev/fwctl/fwctlN`, after checking the device is there and can be opened. */
+  static async create(spec: Extract<TargetSpec, { kind: 'dev' }>, options: TargetOptions, roots: DevRoots = {}): Promise<DevTarget> {
+    if (spec.path === 'all') {
+      throw new CtsError('CTS_E_TARGET_SPEC', `'${spec.text}' stands for several devices and must be expanded first`, `the devices here: ${devTargets(roots).join(' ') || 'none'}`);
+    }
+    const name = basename(spec.path);
+    const found = discoverDevices(roots).find((d) => d.name === name);
+    if (!found) {
+      const others = devTargets(roots);
+      throw new CtsError(
+        'CTS_E_TARGET_SPEC',
+        `target '${spec.text}': there is no fwctl device ${name} (/sys/class/fwctl/${name})`,
+        others.length ? `devices here: ${others.join(' ')}` : 'no fwctl devices at all: is an fwctl driver loaded?',
+      );
+    }
+    if (found.nodeProblem) throw new CtsError('CTS_E_TARGET_SPEC', `target '${spec.text}': ${found.nodeProblem}`);
+    if (found.infoError?.startsWith('open:')) {
+      throw new CtsError('CTS_E_TARGET_SPEC', `target '${spec.text}': cannot open ${found.node} (${found.infoError.slice(6)})`, 'the node is 0600 root:root unless udev changes it (O-1)');
+    }
+    return new DevTarget(spec, options, found, roots);
+  }
+
+  private constructor(spec: Extract<TargetSpec, { kind: 'dev' }>, options: TargetOptions, found: DiscoveredDevice, roots: DevRoots) {
+    this.node = found.node;
+    const model = found.deviceType === undefined ? 'unknown' : deviceTypeName(found.deviceType).toLowerCase();
+    const profile = `kernel-${model}`;
+    const capSysRawio = capEffHas(CAP_SYS_RAWIO, roots.proc);
+    this.description = {
+      spec: spec.text,
+      kind: 'dev',
+      model,
+      device: found.name,
+      allows: { ...options.allow },
+      ...(found.firmwareVersion !== undefined && { fw: found.firmwareVersion }),
+      ...(found.deviceType !== undefined && { expectedDeviceType: found.deviceType }),
+      ...(capSysRawio !== undefined && { capSysRawio }),
+      ...(existsSync(join(ROOT, 'profiles', `${profile}.json`)) && { profile }),
+    };
+    if (options.allow.destructive) this.hotplugState = MockMemdev.of(found, roots);
+    this.parts = this.makeParts(roots);
+  }
+
+  private makeParts(roots: DevRoots): TargetParts {
+    const parts: TargetParts = {
+      // Read only: a real kernel's taint is sticky until reboot (§4); there is no reset.
+      taint: { read: async () => readTaint(roots.proc) },
+      fileOps: { call: async (fd, op) => this.fileOp(fd, op) },
+    };
+    if (kmsgReadable()) parts.kernelLog = { read: async (from = 0) => readKmsg().slice(from) };
+    const mock = this.hotplugState;
+    if (mock) {
+      parts.hotplug = {
+        current: async () => mock.current(),
+        unregister: async () => mock.unbind(),
+        register: async () => {
+          const dev = await mock.bind();
+          this.node = dev.node;
+          this.moved = dev.name !== this.description.device;
+          return dev.name;
+        },
+      };
+    }
+    return parts;
+  }
+
+  alloc(sizeOrInit: number | Uint8Array, at?: bigint): UserBuffer {
+    return this.memory.alloc(sizeOrInit, at);
+  }
+
+  free(buf: UserBuffer): void {
+    this.memory.free(buf);
+  }
+
+  /** O_RDWR first; O_RDONLY when the node refuses writers, as ndctl opens it (O-1). */
+  async open(): Promise<number> {
+    let r = libc.open(this.node, libc.O_RDWR | libc.O_CLOEXEC);
+    if (r.errno === 'EACCES') r = libc.open(this.node, libc.O_RDONLY | libc.O_CLOEXEC);
+    if (r.ret < 0) throw new SyscallError('open', r.errno ?? 'E#?');
+    this.fds.add(r.ret);
+    return r.ret;
+  }
+
+  /** FWCTL_RPC goes to koffi's thread pool: it waits on firmware and may block. */
+  async ioctl(fd: number, request: number, arg: bigint): Promise<SyscallResult> {
+    if (!this.fds.has(fd)) return { ret: -1, errno: 'EBADF' };
+    return request === FWCTL_RPC ? libc.ioctlAsync(fd, request, arg) : libc.ioctl(fd, request, arg);
+  }
+
+  async close(fd: number): Promise<SyscallResult> {
+    if (!this.fds.delete(fd)) return { ret: -1, errno: 'EBADF' };
+    const r = libc.close(fd);
+    if (this.moved && this.fds.size === 0) await this.restoreName();
+    return r;
+  }
+
+  /**
+   * Other targets (other workers, later tasks) name the device by its number,
+   * which a hotplug test moved (O-5: not reused while a descriptor was open).
+   * Once this target holds no descriptor, rebinding gets the old number back,
+   * so the window in which the device is missing under its name ends with the
+   * test that caused it rather than with the task.
+   */
+  private async restoreName(): Promise<void> {
+    const mock = this.hotplugState;
+    this.moved = false;
+    if (!mock || !this.description.device) return;
+    const dev = await mock.restoreName(this.description.device).catch(() => undefined);
+    if (dev) this.node = dev.node;
+  }
+
+  /**
+   * read(2), write(2) and mmap(2) on a descriptor (D-8). fwctl has none of
+   * these fops, so the VFS answers EINVAL, EINVAL, ENODEV; a descriptor opened
+   * O_RDONLY (the fallback) gets EBADF for write first.
+   */
+  private fileOp(fd: number, op: 'read' | 'write' | 'mmap'): SyscallResult {
+    if (!this.fds.has(fd)) return { ret: -1, errno: 'EBADF' };
+    const buf = Buffer.alloc(8);
+    if (op === 'read') return libc.read(fd, buf);
+    if (op === 'write') return libc.write(fd, buf);
+    const page = Number(PAGE_SIZE);
+    const m = libc.mmap(0n, page, libc.PROT_READ, libc.MAP_SHARED, fd, 0);
+    if ('errno' in m) return { ret: -1, errno: m.errno };
+    libc.munmap(m.addr, page); // a driver that does map: report success and leave nothing behind
+    return { ret: 0 };
+  }
+
+  async dispose(): Promise<void> {
+    for (const fd of this.fds) libc.close(fd);
+    this.fds.clear();
+    this.memory.freeAll();
+    const mock = this.hotplugState;
+    if (!mock) return;
+    // A test that died between unbind and bind must not leave the device gone.
+    if (mock.unbound) await mock.bind().catch(() => undefined);
+    await this.restoreName();
+  }
+}
+
+/** `dev:<node>` for every device found, for expanding `dev:all`. */
+export function devTargets(roots: DiscoveryRoots = {}): string[] {
+  return discoverDevices({ ...roots, info: false }).map((d) => `dev:${d.node}`);
+}
+
+/** Whether CapEff holds capability `cap`; undefined when /proc/self/status cannot tell. */
+export function capEffHas(cap: bigint, proc = '/proc'): boolean | undefined {
+  try {
+    const m = /^CapEff:\s*([0-9a-fA-F]+)$/m.exec(readFileSync(join(proc, 'self', 'status'), 'utf8'));
+    return m ? ((BigInt(`0x${m[1]}`) >> cap) & 1n) === 1n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- the kernel log ---------------------------------------------------------
+
+function kmsgReadable(): boolean {
+  try {
+    closeSync(openSync('/dev/kmsg', fsc.O_RDONLY | fsc.O_NONBLOCK));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every record the kernel still holds, as message text (R-3's warning is one).
+ * Each read(2) of /dev/kmsg returns one record, "prio,seq,usec,flags;text\n"
+ * plus " KEY=value" lines; a fresh descriptor starts at the oldest record and
+ * EAGAIN ends the log. EPIPE means records were overwritten while reading:
+ * keep going from the next one. Index 0 is the oldest record still held, so
+ * indexes shift if the ring wraps between two reads.
+ */
+function readKmsg(): string[] {
+  const fd = openSync('/dev/kmsg', fsc.O_RDONLY | fsc.O_NONBLOCK);
+  const buf = Buffer.alloc(16 * 1024); // a record is at most 8 KiB; a smaller buffer gets EINVAL
+  const lines: string[] = [];
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') continue;
+        if (code === 'EAGAIN') break;
+        throw e;
+      }
+      if (n === 0) break;
+      const record = buf.toString('utf8', 0, n);
+      const head = record.split('\n', 1)[0]!;
+      lines.push(head.slice(head.indexOf(';') + 1));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return lines;
+}
+
+// ---- hotplug on a cxl_test mock memdev -------------------------------------
+
+/**
+ * A cxl_test memdev's fwctl device: its parent memN hangs off a platform
+ * device (cxl_mem.N or cxl_rcd.N) bound to cxl_mock_mem. Unbinding it tears
+ * down the memdev and unregisters the fwctl device (O-4: the node goes);
+ * binding it again registers a new one, which may get another number (O-5).
+ */
+class MockMemdev {
+  unbound = false;
+
+  private constructor(
+    private readonly platformDir: string,
+    private readonly roots: DiscoveryRoots,
+  ) {}
+
+  /** The mock memdev behind `found`, or undefined when it is anything else. */
+  static of(found: DiscoveredDevice, roots: DiscoveryRoots): MockMemdev | undefined {
+    if (!found.parentPath || !/^mem\d+$/.test(found.parent ?? '')) return undefined;
+    const platformDir = dirname(found.parentPath);
+    if (linkBase(join(platformDir, 'driver')) !== MOCK_MEM_DRIVER) return undefined;
+    return new MockMemdev(platformDir, { sysfs: roots.sysfs, dev: roots.dev });
+  }
+
+  private get driverDir(): string {
+    return join(this.roots.sysfs ?? '/sys', 'bus', 'platform', 'drivers', MOCK_MEM_DRIVER);
+  }
+
+  /** The fwctl device under this platform device now, from sysfs alone. */
+  find(): DiscoveredDevice | undefined {
+    return discoverDevices({ ...this.roots, info: false }).find((d) => d.parentPath !== undefined && dirname(d.parentPath) === this.platformDir);
+  }
+
+  async current(): Promise<string | undefined> {
+    return this.find()?.name;
+  }
+
+  async unbind(): Promise<void> {
+    const before = this.find();
+    writeFileSync(join(this.driverDir, 'unbind'), basename(this.platformDir));
+    this.unbound = true;
+    // Unbinding is synchronous, devtmpfs removal too; wait anyway so "the node is gone" is a fact.
+    if (before) await until(() => !existsSync(before.node), `${before.node} to disappear after unbinding ${basename(this.platformDir)}`);
+  }
+
+  /**
+   * After a hotplug test the device may carry a new number (O-5). Rebinding
+   * once nothing holds the old device gets the old number back, since
+   * numbers are the lowest free ones; a second try covers a slow release.
+   */
+  async restoreName(name: string): Promise<DiscoveredDevice | undefined> {
+    let now = this.find();
+    for (let i = 0; i < 2 && now && now.name !== name; i++) {
+      await this.unbind();
+      now = await this.bind();
+    }
+    return now;
+  }
+
+  /** Bind again and wait (bounded) for the new fwctl device and its node. */
+  async bind(): Promise<DiscoveredDevice> {
+    writeFileSync(join(this.driverDir, 'bind'), basename(this.platformDir));
+    this.unbound = false;
+    let dev: DiscoveredDevice | undefined;
+    await until(() => {
+      dev = this.find();
+      return dev !== undefined && dev.nodeProblem === undefined;
+    }, `a fwctl device under ${basename(this.platformDir)} after binding it`);
+    return dev!;
+  }
+}
+
+async function until(ready: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + REGISTER_TIMEOUT_MS;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${REGISTER_TIMEOUT_MS} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+function linkBase(path: string): string | undefined {
+  try {
+    return basename(realpathSync(path));
+  } catch {
+    return undefined;
+  }
+}
