@@ -11,6 +11,7 @@ export type CtsErrorCode =
   | 'CTS_E_READ_FILE'
   | 'CTS_E_REPORT_DIR' // cannot write reports
   | 'CTS_E_USAGE'
+  | 'CTS_E_NO_DEVICE' // dev:all found no fwctl device (exit 4)
   | 'CTS_E_INTERNAL';
 
 export class CtsError extends Error {

@@ -18,15 +18,18 @@ import { expandTargets, parseTarget } from '../targets/spec.js';
 import type { TargetOptions } from '../targets/target.js';
 import { serve } from '../wire/server.js';
 import { VERSION } from '../version.js';
+import { renderDryRun } from './dry-run.js';
+import { takeInventory, renderInventory } from './inventory.js';
 import { ALL_MODELS, listRules } from './list.js';
 
-const EXIT = { compliant: 0, failing: 1, badInput: 2 } as const;
+const EXIT = { compliant: 0, failing: 1, badInput: 2, noDevice: 4 } as const;
 
 const EXIT_HELP = `
 Exit codes:
   0  compliant: every applicable core must-rule passed
   1  non-compliant (a must-rule failed) or incomplete (a core must-rule was not run)
   2  bad input (target, policy, options, report directory) or a harness error
+  4  nothing to test: dev:all found no fwctl device (like kselftest's skip)
 
 Targets:
   sim:<model>[@<fw>|@*][+<defect>…]   the bundled reference driver (models: cxl)
@@ -96,14 +99,15 @@ export function buildProgram(): Command {
     .option('--timeout <ms>', 'per-test timeout', positiveInt, DEFAULT_TIMEOUT_MS)
     .option('--shard <k/n>', 'run only shard k of n (deterministic by test id)', shard)
     .option('--suite <prefix>', 'only suites whose name starts with this (repeatable)', collect)
+    .option('--dry-run', 'print every RPC and scope the run would issue, and issue none (no reports are written)')
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test); a failure prints the seed and path to replay', integer)
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
-    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; progress: boolean } & AllowFlags) => {
+    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; progress: boolean; dryRun?: boolean } & AllowFlags) => {
       loadPolicy(o.policy); // bad input fails before any work
       if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed); // workers inherit the environment
       expandTargets(o.target);
-      prepareReportDir(o.reportDir);
+      if (!o.dryRun) prepareReportDir(o.reportDir);
       const bar = o.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, clearOnComplete: true, hideCursor: true, format: 'running {bar} {value}/{total} tests' }, cliProgress.Presets.shades_classic) : undefined;
       let done = 0;
       const report = await runConformance({
@@ -113,7 +117,7 @@ export function buildProgram(): Command {
         timeoutMs: o.timeout,
         shard: o.shard,
         suites: o.suite,
-        options: allowsFrom(o),
+        options: { ...allowsFrom(o), dryRun: Boolean(o.dryRun) },
         onResult: (_r, planned) => {
           if (!bar) return;
           if (done++ === 0) bar.start(planned, 0);
@@ -121,6 +125,10 @@ export function buildProgram(): Command {
         },
       });
       bar?.stop();
+      if (o.dryRun) {
+        process.stdout.write(renderDryRun(report));
+        return;
+      }
       const files = writeReports(o.reportDir, report);
       process.stdout.write(`${renderSummary(report, files)}\n`);
       process.exitCode = hasHarnessErrors(report) ? EXIT.badInput : report.verdict === 'compliant' ? EXIT.compliant : EXIT.failing;
@@ -134,6 +142,16 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (o: { policy: string; target?: string[]; json?: boolean }) => {
       process.stdout.write(await listRules(o.policy, o.target ?? ALL_MODELS, Boolean(o.json)));
+    });
+
+  program
+    .command('inventory')
+    .description('list the fwctl devices on this machine: type, parent, driver, PCI ids, firmware, and the kernel taint')
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => {
+      const inv = takeInventory();
+      process.stdout.write(o.json ? `${JSON.stringify(inv, null, 2)}\n` : renderInventory(inv));
+      if (!inv.devices.length) process.exitCode = EXIT.noDevice;
     });
 
   program
@@ -151,7 +169,12 @@ export function buildProgram(): Command {
     .description('serve a target (a real device) over the wire protocol on stdin/stdout: `exec:ssh host fwctl-cts agent --target dev:…`')
     .requiredOption('-t, --target <spec>', 'the device to serve, e.g. dev:/dev/fwctl/fwctl0')
     .action(async (o: { target: string } & AllowFlags) => {
-      await serve(await createTarget(o.target, allowsFrom(o)), process.stdin, process.stdout);
+      const options = allowsFrom(o);
+      const target = await createTarget(o.target, options);
+      // The agent's operator decides what the harness may do, whatever the target would allow.
+      const own = target.description.allows;
+      target.description.allows = { taint: own.taint && options.allow.taint, destructive: own.destructive && options.allow.destructive, hazards: own.hazards && options.allow.hazards };
+      await serve(target, process.stdin, process.stdout);
     });
 
   program
@@ -193,6 +216,10 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`fwctl-cts: ${e.message.replace(/^error: /, '')}\n`);
     } else if (e instanceof CtsError) {
       process.stderr.write(`fwctl-cts: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
+      if (e.code === 'CTS_E_NO_DEVICE') {
+        process.exitCode = EXIT.noDevice;
+        return;
+      }
     } else {
       process.stderr.write(`fwctl-cts: internal error: ${(e as Error).stack ?? e}\n`);
     }

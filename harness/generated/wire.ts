@@ -20,6 +20,10 @@ export interface Hello {
     profile?: string;
     capSysRawio?: boolean;
     allows: WireAllows;
+    /**
+     * Every connection reaches the same device (real hardware): exclusive tests run alone.
+     */
+    shared?: boolean;
   };
   parts?: string[];
 }

@@ -9,6 +9,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import Mocha from 'mocha';
+import { DryRunTarget } from '../targets/dryrun.js';
 import { createTarget } from '../targets/registry.js';
 import type { Target } from '../targets/target.js';
 import { setTarget } from '../../suites/support/context.js';
@@ -119,6 +120,8 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
         evidence: meta?.evidence ?? [],
       };
       if (meta?.notices.length) result.notices = meta.notices;
+      // A dry run's evidence is everything the test would have sent, recorded by the stand-in target.
+      if (target instanceof DryRunTarget) result.evidence = target.drain();
       if (outcome === 'skip') result.skipReason = meta?.skipReason ?? 'skipped without a reason';
       if (err !== undefined) result.error = plainError(err);
       results.push(result);

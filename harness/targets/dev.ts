@@ -21,6 +21,7 @@ import * as libc from '../kernel/libc.js';
 import { ProcessMemory } from '../kernel/memory.js';
 import { ROOT } from '../paths.js';
 import { FWCTL_RPC, deviceTypeName } from '../../uapi/fwctl.js';
+import { agentProcess } from './exec.js';
 import type { TargetSpec } from './spec.js';
 import {
   PAGE_SIZE,
@@ -59,6 +60,8 @@ export class DevTarget implements Target {
   private readonly hotplugState?: MockMemdev;
   /** hotplug.register() gave the device a new number; restore it when the descriptors are gone. */
   private moved = false;
+  /** How long an agent child may take to answer (the per-test timeout). */
+  private readonly callTimeoutMs: number;
 
   /** Make a target for `dev:/dev/fwctl/fwctlN`, after checking the device is there and can be opened. */
   static async create(spec: Extract<TargetSpec, { kind: 'dev' }>, options: TargetOptions, roots: DevRoots = {}): Promise<DevTarget> {
@@ -93,11 +96,13 @@ export class DevTarget implements Target {
       model,
       device: found.name,
       allows: { ...options.allow },
+      shared: true,
       ...(found.firmwareVersion !== undefined && { fw: found.firmwareVersion }),
       ...(found.deviceType !== undefined && { expectedDeviceType: found.deviceType }),
       ...(capSysRawio !== undefined && { capSysRawio }),
       ...(existsSync(join(ROOT, 'profiles', `${profile}.json`)) && { profile }),
     };
+    this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     if (options.allow.destructive) this.hotplugState = MockMemdev.of(found, roots);
     this.parts = this.makeParts(roots);
   }
@@ -109,6 +114,12 @@ export class DevTarget implements Target {
       fileOps: { call: async (fd, op) => this.fileOp(fd, op) },
     };
     if (kmsgReadable()) parts.kernelLog = { read: async (from = 0) => readKmsg().slice(from) };
+    // Other processes are `fwctl-cts agent` children on this device; without CAP_SYS_RAWIO via setpriv.
+    const agent = (prefix: string) => agentProcess(`${prefix}${shellQuote(process.execPath)} ${shellQuote(join(ROOT, 'bin/fwctl-cts.js'))} agent --target ${shellQuote(this.description.spec)}`, this.callTimeoutMs);
+    parts.processes = { spawn: () => agent('') };
+    if (this.description.capSysRawio && setprivPath()) {
+      parts.credentials = { withoutRawio: () => agent(`${setprivPath()} --inh-caps=-sys_rawio --bounding-set=-sys_rawio `) };
+    }
     const mock = this.hotplugState;
     if (mock) {
       parts.hotplug = {
@@ -346,3 +357,10 @@ function linkBase(path: string): string | undefined {
     return undefined;
   }
 }
+
+/** setpriv(1) from util-linux, which drops a capability for the child it starts. */
+function setprivPath(): string | undefined {
+  return ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

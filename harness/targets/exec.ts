@@ -129,6 +129,7 @@ export class ExecTarget extends ExecProcess implements Target {
       ...(d?.capSysRawio !== undefined && { capSysRawio: d.capSysRawio }),
       // The driver decides: a simulator is thrown away; an agent on real hardware was unlocked by its operator.
       allows: d?.allows ?? { taint: false, destructive: false, hazards: false },
+      ...(d?.shared && { shared: true }),
     };
     this.parts = this.partsFrom(new Set(hello.parts ?? []));
   }
@@ -189,3 +190,16 @@ export class ExecTarget extends ExecProcess implements Target {
 
 /** This worker's running drivers, by target string. */
 const running = new Map<string, ExecTarget>();
+
+/**
+ * A process of its own on the same machine, reached over the wire protocol:
+ * `command` starts `fwctl-cts agent …` (maybe under setpriv, to drop a
+ * capability). Exiting it ends the agent, and the kernel closes what it held.
+ */
+export async function agentProcess(command: string, callTimeoutMs: number): Promise<ChildProcess & { dispose(): Promise<void> }> {
+  const client = new WireClient(command, callTimeoutMs);
+  await client.handshake(callTimeoutMs);
+  const proc = new ExecProcess(client, 0);
+  const end = () => client.close();
+  return Object.assign(proc, { exit: end, dispose: end });
+}

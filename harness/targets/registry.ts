@@ -1,4 +1,5 @@
 import { CtsError } from '../errors.js';
+import { DryRunTarget } from './dryrun.js';
 import { ExecTarget } from './exec.js';
 import { DevTarget } from './dev.js';
 import { SimTarget } from './sim.js';
@@ -11,6 +12,12 @@ import { SAFE, type Target, type TargetOptions } from './target.js';
  * a simulated kernel is thrown away, so it allows everything).
  */
 export async function createTarget(text: string, options: TargetOptions = SAFE): Promise<Target> {
+  if (options.dryRun) {
+    const real = await createTarget(text, { ...options, dryRun: false });
+    const dry = new DryRunTarget(real);
+    await real.dispose();
+    return dry;
+  }
   const spec = parseTarget(text);
   switch (spec.kind) {
     case 'sim':

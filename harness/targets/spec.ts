@@ -1,4 +1,5 @@
 import { CtsError } from '../errors.js';
+import { devTargets } from './dev.js';
 import { DEFECTS, MODELS, defectsFor } from '../../reference-driver/index.js';
 
 /** A parsed target string. */
@@ -53,12 +54,19 @@ export function parseTarget(text: string): TargetSpec {
   throw new CtsError('CTS_E_TARGET_SPEC', `malformed target '${text}': expected sim:…, exec:… or dev:…`);
 }
 
-/** Expand `@*` into one target string per firmware version, keeping order. */
+/**
+ * Expand `sim:<model>@*` into one target per firmware version and `dev:all`
+ * into one per fwctl device on this machine, keeping order.
+ */
 export function expandTargets(texts: readonly string[]): string[] {
   const out: string[] = [];
   for (const text of texts) {
     const spec = parseTarget(text);
-    if (spec.kind === 'sim' && spec.fw === '*') {
+    if (spec.kind === 'dev' && spec.path === 'all') {
+      const found = devTargets();
+      if (!found.length) throw new CtsError('CTS_E_NO_DEVICE', 'dev:all: no fwctl devices on this machine (nothing in /sys/class/fwctl)', 'fwctl-cts inventory shows what is there');
+      out.push(...found);
+    } else if (spec.kind === 'sim' && spec.fw === '*') {
       const suffix = spec.defects.map((d) => `+${d}`).join('');
       for (const fw of MODELS[spec.model]!.fwVersions) out.push(`sim:${spec.model}@${fw}${suffix}`);
     } else {

@@ -162,6 +162,11 @@ export interface TargetDescription {
   profile?: string;
   /** What this run may do to the device (real hardware: only what the user unlocked). */
   allows: Allows;
+  /**
+   * Every worker reaches the same device (real hardware): tests marked
+   * exclusive then run alone. A simulator gives each task its own device.
+   */
+  shared?: boolean;
 }
 
 /** What the user unlocked for this run (the CLI's --allow-* flags). */
@@ -178,6 +183,8 @@ export interface TargetOptions {
   allow: Allows;
   /** A call to an out-of-process driver with no answer for this long means the driver hung. */
   callTimeoutMs?: number;
+  /** Record the ioctls a run would issue and issue none (--dry-run). */
+  dryRun?: boolean;
 }
 
 /** A safe default: read-only probes only. */

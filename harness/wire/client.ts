@@ -9,7 +9,7 @@ import { TargetDied, TargetHung } from '../targets/target.js';
 import { VERSION } from '../version.js';
 import { PROTOCOL, parseMessage, readLines, writeMessage, type Call, type Hello, type Reply } from './protocol.js';
 
-type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout; sentAt?: number };
+type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; sentAt: number; op: string };
 
 const STDERR_TAIL = 20;
 
@@ -22,6 +22,8 @@ export class WireClient {
   private hello?: (h: Hello) => void;
   /** When the driver last answered anything: tells a hung call from a hung driver. */
   private lastReply = 0;
+  /** One sweep for every call's deadline (a timer per call costs more than the call). */
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     readonly command: string,
@@ -43,13 +45,30 @@ export class WireClient {
       this.fail(new TargetDied(`the driver (${command}) ${how}${this.stderr.length ? `; its stderr ended: ${this.stderr.join(' | ')}` : ''}`));
     });
     this.child.on('error', (e) => this.fail(new TargetDied(`cannot start the driver (${command}): ${e.message}`)));
+    this.sweeper = setInterval(() => this.sweep(), Math.max(50, Math.min(1000, callTimeoutMs / 4)));
+    this.sweeper.unref();
+  }
+
+  /** Calls past their deadline: a hung call, or a hung driver when nothing was answered since. */
+  private sweep(): void {
+    const now = performance.now();
+    for (const [id, p] of this.pending) {
+      if (id === 0 || now - p.sentAt < this.callTimeoutMs) continue;
+      const hung = new TargetHung(`the driver (${this.command}) gave no answer to a ${p.op} call within ${this.callTimeoutMs} ms`);
+      if (this.lastReply > p.sentAt) {
+        this.pending.delete(id); // only this call's process is stuck
+        p.reject(hung);
+      } else {
+        return this.fail(hung); // the driver answers nothing: every later call fails at once
+      }
+    }
   }
 
   /** Greet the driver; resolves with its hello, rejects when it cannot speak our protocol. */
   async handshake(timeoutMs: number): Promise<Hello> {
     const answer = new Promise<Hello>((resolve, reject) => {
       this.hello = resolve;
-      this.pending.set(0, { resolve: () => {}, reject });
+      this.pending.set(0, { resolve: () => {}, reject, sentAt: Infinity, op: 'hello' });
     });
     writeMessage(this.child.stdin, { type: 'hello', protocol: PROTOCOL, harness: `fwctl-cts ${VERSION}` });
     let timer: NodeJS.Timeout | undefined;
@@ -68,19 +87,7 @@ export class WireClient {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
-      const p: Pending = { resolve, reject, sentAt: performance.now() };
-      p.timer = setTimeout(() => {
-        const hung = new TargetHung(`the driver (${this.command}) gave no answer to a ${msg.op} call within ${this.callTimeoutMs} ms`);
-        // Answers to other calls since this one was sent: only this call's process is stuck.
-        if (this.lastReply > p.sentAt!) {
-          this.pending.delete(id);
-          reject(hung);
-        } else {
-          this.fail(hung); // the driver answers nothing: every later call fails at once
-        }
-      }, this.callTimeoutMs);
-      p.timer.unref();
-      this.pending.set(id, p);
+      this.pending.set(id, { resolve, reject, sentAt: performance.now(), op: msg.op });
       writeMessage(this.child.stdin, { type: 'call', id, ...msg } as Call);
     });
   }
@@ -118,7 +125,6 @@ export class WireClient {
       const p = this.pending.get(msg.id);
       if (!p || msg.id === 0) return this.fail(new Error(`protocol error: a reply to unknown call ${msg.id}`));
       this.pending.delete(msg.id);
-      clearTimeout(p.timer);
       p.resolve(msg);
     } else {
       this.fail(new Error(`protocol error: the driver sent a ${msg.type} message`));
@@ -128,8 +134,8 @@ export class WireClient {
   /** From now on every pending and later call fails with `e` (the first failure wins). */
   private fail(e: Error): void {
     this.failure ??= e;
+    clearInterval(this.sweeper);
     for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
       p.reject(this.failure);
       this.pending.delete(id);
     }

@@ -39,6 +39,20 @@ export function readLines(input: Readable, onLine: (line: string) => void): void
   });
 }
 
+/** Lines waiting to be written, per stream: flushed together once per event-loop turn. */
+const queued = new WeakMap<Writable, string[]>();
+
+/**
+ * Write one message. Messages written in the same turn go out in one write:
+ * with many calls in flight, a syscall per line would cost more than the calls.
+ */
 export function writeMessage(out: Writable, msg: WireMessage): void {
-  out.write(`${JSON.stringify(msg)}\n`);
+  const lines = queued.get(out);
+  if (lines) return void lines.push(JSON.stringify(msg));
+  const batch = [JSON.stringify(msg)];
+  queued.set(out, batch);
+  setImmediate(() => {
+    queued.delete(out);
+    if (!out.destroyed) out.write(`${batch.join('\n')}\n`);
+  });
 }

@@ -11,9 +11,15 @@ import { PROTOCOL, hex, parseMessage, readLines, unhex, writeMessage, type Call,
 
 type Process = TargetProcess & { exit?(): Promise<void>; dispose?(): Promise<void> };
 
+interface Mapped {
+  buf: UserBuffer;
+  /** The content the harness last saw: after a call, only segments that differ travel back. */
+  shadow: Buffer;
+}
+
 interface ProcState {
   proc: Process;
-  memory: Map<bigint, UserBuffer>;
+  memory: Map<bigint, Mapped>;
   /** Calls of this process, in order. */
   queue: Promise<void>;
 }
@@ -41,12 +47,12 @@ export async function serve(first: Target, input: Readable, output: Writable, op
     switch (call.op) {
       case 'map': {
         const buf = proc.alloc(call.size ?? 0, unhex(call.addr!));
-        memory.set(buf.addr, buf);
+        memory.set(buf.addr, { buf, shadow: Buffer.alloc(buf.bytes.length) });
         return { ret: 0 };
       }
       case 'unmap': {
-        const buf = memory.get(unhex(call.addr!));
-        if (buf) (proc.free(buf), memory.delete(buf.addr));
+        const m = memory.get(unhex(call.addr!));
+        if (m) (proc.free(m.buf), memory.delete(m.buf.addr));
         return { ret: 0 };
       }
       case 'open':
@@ -60,14 +66,18 @@ export async function serve(first: Target, input: Readable, output: Writable, op
         return proc.close(call.fd!);
       case 'ioctl': {
         for (const seg of call.mem ?? []) {
-          const buf = memory.get(unhex(seg.addr));
-          if (!buf) return { error: `segment ${seg.addr} is not mapped` };
-          buf.bytes.set(Buffer.from(seg.data, 'base64'));
+          const m = memory.get(unhex(seg.addr));
+          if (!m) return { error: `segment ${seg.addr} is not mapped` };
+          m.shadow.set(Buffer.from(seg.data, 'base64'));
+          m.buf.bytes.set(m.shadow);
         }
-        const before = new Map([...memory].map(([a, b]) => [a, Buffer.from(b.bytes)]));
         const res = await proc.ioctl(call.fd!, Number(unhex(call.request!)), unhex(call.arg!));
         const mem: Segment[] = [];
-        for (const [addr, buf] of memory) if (!buf.bytes.equals(before.get(addr)!)) mem.push({ addr: hex(addr), data: buf.bytes.toString('base64') });
+        for (const [addr, m] of memory) {
+          if (m.buf.bytes.equals(m.shadow)) continue;
+          m.buf.bytes.copy(m.shadow);
+          mem.push({ addr: hex(addr), data: m.buf.bytes.toString('base64') });
+        }
         return { ...res, mem };
       }
       case 'fileop': {
@@ -115,8 +125,9 @@ export async function serve(first: Target, input: Readable, output: Writable, op
         else send({ type: 'reply', id: call.id, error: (e as Error).message });
       }
     };
-    // A reset is a reboot: it runs at once, and calls still in flight (a hung process) are abandoned.
-    if (call.op === 'reset') return void run();
+    // A reset is a reboot and an exit kills the process: both run at once, and
+    // calls still in flight (a process stuck in a hung firmware call) are abandoned.
+    if (call.op === 'reset' || call.op === 'exit') return void run();
     if (st) st.queue = st.queue.then(run);
     else void run();
   };
@@ -149,6 +160,7 @@ export async function serve(first: Target, input: Readable, output: Writable, op
           ...(d.profile !== undefined && { profile: d.profile }),
           ...(d.capSysRawio !== undefined && { capSysRawio: d.capSysRawio }),
           allows: d.allows,
+          ...(d.shared && { shared: true }),
         },
         // Optional methods are listed as '<part>.<method>'.
         parts: [...Object.keys(target.parts), ...(target.parts.taint?.reset ? ['taint.reset'] : []), ...(opts.fresh ? ['reset'] : [])],

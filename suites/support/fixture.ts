@@ -128,6 +128,7 @@ export class Fixture {
     scope: number,
     opts: { params?: Record<string, unknown>; proc?: TargetProcess; outLen?: number; outBufferSize?: number } = {},
   ): Promise<RpcCall & { status?: DeviceStatus; response: Buffer }> {
+    this.guard(item, scope);
     const proc = opts.proc ?? this.target;
     const dev = await this.device();
     const enc = await this.encode(item, opts.params, proc);
@@ -148,6 +149,18 @@ export class Fixture {
     return r;
   }
 
+  /**
+   * Safety on real hardware (DESIGN "Safety"): by default only catalogued safe
+   * probes at CONFIGURATION or DEBUG_READ_ONLY. Anything else skips, naming the
+   * flag that would unlock it. Simulators allow everything.
+   */
+  private guard(item: Command | Probe, scope: number): void {
+    const allows = this.target.description.allows;
+    if (scope >= 2 && !allows.taint) this.skip(`not unlocked: ${item.name} at ${scopeName(scope)} taints the kernel; needs --allow-taint`);
+    const safe = 'safeProbe' in item && item.safeProbe;
+    if (!safe && !allows.destructive) this.skip(`not unlocked: ${item.name} is not a safe probe; needs --allow-destructive`);
+  }
+
   /** The benign request, encoded (its buffers live until the test ends). */
   async benign(proc: TargetProcess = this.target): Promise<{ command: Command; scope: number; input: Buffer; outLen: number; reportedOutLen: number | 'caller' }> {
     const command = (await this.device()).benign;
@@ -158,6 +171,7 @@ export class Fixture {
   /** A request outside the catalogue, encoded, with the errno the driver must give it. */
   async rejected(proc: TargetProcess = this.target): Promise<{ input: Buffer; errno: string }> {
     const { probe, errno } = (await this.device()).rejected;
+    this.guard(probe, 0); // not catalogued: a faulty driver might carry it out
     return { input: (await this.encode(probe, {}, proc)).input, errno };
   }
 
@@ -180,6 +194,7 @@ export class Fixture {
    * kernel where the target can (sim), else skip, because taint is sticky.
    */
   async untainted(): Promise<void> {
+    this.allow('taint');
     const taint = this.part('taint');
     if (((await taint.read()) & TAINT_FWCTL_MASK) === 0) return;
     if (!taint.reset) this.skip('TAINT_FWCTL is already set and this target cannot clear it: a change cannot be observed');
@@ -190,7 +205,7 @@ export class Fixture {
   /** Like untainted(), but says false instead of skipping: for a check that is one part of a test. */
   async canWatchTaint(): Promise<boolean> {
     const taint = this.target.parts.taint;
-    if (!taint) return false;
+    if (!taint || !this.target.description.allows.taint) return false;
     if (((await taint.read()) & TAINT_FWCTL_MASK) === 0) return true;
     if (!taint.reset) return false;
     await taint.reset();
