@@ -82,6 +82,25 @@ describe('cli', function () {
     expect(rules.every((x) => x.tests.length > 0), 'every rule has a test').to.equal(true);
   });
 
+  it('--dry-run lists the RPCs and scopes a run would issue, and writes no report', () => {
+    const out = join(dir, 'dry');
+    const r = cts('run', '--target', 'sim:cxl', '--suite', 'uapi/rpc', '--dry-run', '--report-dir', out);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.match(/FWCTL_RPC scope=CONFIGURATION in_len=48 out_len=72/);
+    expect(r.out).to.match(/Dry run: \d+ RPC\(s\) would be issued \(CONFIGURATION \d+/);
+    expect(existsSync(out), 'report directory').to.equal(false);
+  });
+
+  it('inventory and dev:all say clearly when there is no fwctl device, with exit code 4', function () {
+    const inv = cts('inventory');
+    if (inv.code === 0) this.skip(); // this machine has fwctl devices: the no-device path cannot be shown
+    expect(inv.code).to.equal(4);
+    expect(inv.out).to.match(/^no fwctl devices/);
+    const run = cts('run', '--target', 'dev:all', '--report-dir', join(dir, 'none'));
+    expect(run.code).to.equal(4);
+    expect(run.err.trim()).to.match(/^fwctl-cts: dev:all: no fwctl devices on this machine/);
+  });
+
   it('--help documents the exit codes', () => {
     const r = cts('run', '--help');
     expect(r.code).to.equal(0);
