@@ -1,4 +1,3 @@
-import { CtsError } from '../errors.js';
 import { DryRunTarget } from './dryrun.js';
 import { ExecTarget } from './exec.js';
 import { DevTarget } from './dev.js';
