@@ -2,6 +2,12 @@
  * The kernel's CXL fwctl driver (drivers/cxl/core/features.c, digest §3.3):
  * a cached feature list, Get Supported / Get / Set Feature, and the
  * effects-to-scope policy. Every validation failure is EINVAL.
+ *
+ * Length checks are those of Linux 7.3.4 (verified on it with cxl_test by the
+ * differential check): in_len must hold the 16-byte header and op_size;
+ * Get Feature needs out_len >= 8 + count; Set Feature needs out_len >= 8.
+ * Earlier kernels (torvalds@d2c0e955) lacked them, which is why short
+ * requests are hazards on a real kernel (profiles' hazards.minInLen).
  */
 import {
   CXL_EFFECTS_IMMEDIATE,
@@ -69,17 +75,16 @@ export class CxlFwctlDriver implements FwctlOps {
   }
 
   fwRpc(_uctx: Uctx, scope: number, input: Buffer, outLen: number): RpcResponse {
-    // The kernel reads the request without checking in_len against op_size
-    // (digest §3.3 hazards). The model reads zeros past in_len and logs it.
-    const opSize = input.length >= 12 ? input.readUInt32LE(8) : 0;
-    if (input.length < CXL_RPC_HEADER + Math.min(opSize, MODELLED_MAX)) {
-      this.kernel.printk(`cxl: hazard: fwctl_rpc_cxl op_size=${opSize} read past in_len=${input.length}`);
-    }
-    const req = Buffer.alloc(Math.max(input.length, CXL_RPC_HEADER + Math.min(Math.max(opSize, CXL_SET_FEAT_HEADER), MODELLED_MAX)));
-    input.copy(req);
+    // A driver without the in_len check (the defect; kernels before 7.3) reads past a short request.
     if (input.length < CXL_RPC_HEADER && this.env.defects.has('cxl-oops-on-short-request')) {
       throw new TypeError(`unable to handle page fault: read of fwctl_rpc_cxl past a ${input.length}-byte allocation`);
     }
+    // cxlctl_fw_rpc (7.3): in_len < sizeof(hdr) || op_size > in_len - sizeof(hdr) is EINVAL.
+    const opSize = input.length >= CXL_RPC_HEADER ? input.readUInt32LE(8) : 0;
+    if (input.length < CXL_RPC_HEADER || opSize > input.length - CXL_RPC_HEADER) fail('EINVAL');
+    // The union is read at its full size whatever op_size says: past in_len it reads zeros.
+    const req = Buffer.alloc(Math.max(input.length, CXL_RPC_HEADER + Math.min(Math.max(opSize, CXL_SET_FEAT_HEADER), MODELLED_MAX)));
+    input.copy(req);
     const opcode = req.readUInt32LE(0) & 0xffff; // u16 opcode = rpc_in->opcode
     if (opcode === CxlOpcode.SET_FEATURE && this.env.defects.has('cxl-rejected-set-writes')) this.writeEarly(req);
     if (!this.validate(req, scope, opcode)) fail('EINVAL');
@@ -181,33 +186,39 @@ export class CxlFwctlDriver implements FwctlOps {
     const selection = req.readUInt8(36);
     if (count === 0) fail('EINVAL');
     if (selection > 2 && this.env.defects.has('cxl-hang-on-bad-selection')) throw new DriverHang(`Get Feature selection ${selection}`);
-    if (outLen < CXL_OUT_PAYLOAD + count) {
-      this.kernel.printk(`cxl: hazard: Get Feature count=${count} overruns out_len=${outLen}`);
-    }
-    const out = Buffer.alloc(Math.max(outLen, CXL_OUT_PAYLOAD + count, CXL_OUT_HEADER));
+    // 7.3: the payload must fit in the caller's buffer ("Get Feature with no payload room").
+    if (outLen < CXL_OUT_PAYLOAD || count > outLen - CXL_OUT_PAYLOAD) fail('EINVAL');
     const res = this.readFeature(uuid, offset, count, selection);
+    // rpc_out is kvzalloc(out_len); the device may write past `count` (see mailbox.ts), never seen past out_len.
+    const out = Buffer.alloc(Math.max(outLen, CXL_OUT_PAYLOAD + res.payload.length, CXL_OUT_HEADER));
     if (res.retval !== CxlRetval.SUCCESS) {
       out.writeUInt32LE(0, 0);
       out.writeUInt32LE(res.retval, 4);
       return { out, outLen: CXL_OUT_HEADER };
     }
-    out.writeUInt32LE(res.data.length, 0);
+    out.writeUInt32LE(res.size, 0);
     out.writeUInt32LE(CxlRetval.SUCCESS, 4);
-    res.data.copy(out, CXL_OUT_PAYLOAD);
-    return { out, outLen: CXL_OUT_HEADER + res.data.length };
+    res.payload.copy(out, CXL_OUT_PAYLOAD);
+    return { out, outLen: CXL_OUT_HEADER + res.size };
   }
 
-  /** cxl_get_feature: mailbox-sized chunks. */
-  private readFeature(uuid: string, offset: number, count: number, selection: number) {
-    const chunks: Buffer[] = [];
-    for (let got = 0; got < count; ) {
+  /**
+   * cxl_get_feature: mailbox-sized chunks into the payload. `size` is what the
+   * kernel counts as read; `payload` what the device wrote, where it wrote it.
+   */
+  private readFeature(uuid: string, offset: number, count: number, selection: number): { retval: number; size: number; payload: Buffer } {
+    const parts: { at: number; data: Buffer }[] = [];
+    let got = 0;
+    while (got < count) {
       const len = Math.min(count - got, this.mailbox.payloadSize);
       const r = this.mailbox.getFeature(uuid, offset + got, len, selection);
-      if (r.retval !== CxlRetval.SUCCESS || r.data.length === 0) return { retval: r.retval, data: Buffer.alloc(0) };
-      chunks.push(r.data);
+      if (r.retval !== CxlRetval.SUCCESS || r.data.length === 0) return { retval: r.retval, size: 0, payload: Buffer.alloc(0) };
+      parts.push({ at: got + (r.at ?? 0), data: r.data });
       got += r.data.length;
     }
-    return { retval: CxlRetval.SUCCESS, data: Buffer.concat(chunks) };
+    const payload = Buffer.alloc(Math.max(count, ...parts.map((p) => p.at + p.data.length)));
+    for (const p of parts) p.data.copy(payload, p.at);
+    return { retval: CxlRetval.SUCCESS, size: got, payload };
   }
 
   private setFeature(req: Buffer, outLen: number): RpcResponse {
@@ -215,6 +226,8 @@ export class CxlFwctlDriver implements FwctlOps {
     if (opSize <= CXL_SET_FEAT_HEADER) fail('EINVAL');
     const uuid = uuidString(req.subarray(16, 32));
     if (KERNEL_EXCLUSIVE.has(uuid) && !this.env.defects.has('cxl-exclusive-feature-writable')) fail('EPERM');
+    // 7.3: room for the out header's size and retval ("Set Feature with out_len = 0").
+    if (outLen < CXL_OUT_PAYLOAD) fail('EINVAL');
     const offset = req.readUInt16LE(36);
     const userFlags = req.readUInt32LE(32);
     const data = req.subarray(48, 48 + (opSize - CXL_SET_FEAT_HEADER));

@@ -2,7 +2,15 @@
  * The device's firmware as seen through the CXL mailbox. Behaviour follows the
  * kernel's cxl_test mock (tools/testing/cxl/test/mem.c, digest §6): a Get
  * Feature past the feature's size is INPUT, a Set Feature needs transfer mode
- * FULL at offset 0, and an unknown UUID is UNSUPPORTED.
+ * FULL at offset 0, and an unknown UUID is UNSUPPORTED. Three quirks of the
+ * mock, seen on Linux 7.3.4 by the differential check (harness/differential)
+ * and kept here because firmware 1.0 is that mock:
+ *   - Get Feature ignores `selection`: current, default and saved all read the current value;
+ *   - Get Feature writes the data at `offset` into the output payload, not at 0
+ *     (mock_get_test_feature's memcpy((u8 *)output + offset, …));
+ *   - Set Feature takes exactly the feature's size from the (zero-padded)
+ *     mailbox payload, whatever the data length: shorter data is zero-filled,
+ *     longer data is cut, never INPUT.
  */
 import {
   CXL_FEAT_ENTRY_SIZE,
@@ -25,7 +33,11 @@ interface FeatureState {
   readonly defaults: Buffer;
 }
 
-export type MailboxResult = { retval: number; data: Buffer };
+/**
+ * `data` is what the device returned; `at` is where in the output payload it
+ * wrote it (the mock writes at the requested offset, see above; 0 otherwise).
+ */
+export type MailboxResult = { retval: number; data: Buffer; at?: number };
 
 export const CXL_FW_VERSIONS = Object.keys(firmware.versions);
 
@@ -78,9 +90,11 @@ export class CxlMailbox {
       return { retval: CxlRetval.UNSUPPORTED, data: Buffer.alloc(0) };
     }
     if (this.defects.has('cxl-get-writes-saved') && f.spec.id === 0) f.saved[0] = (f.saved[0]! + 1) & 0xff; // a read that writes
-    const src = selection === 1 ? f.defaults : selection === 2 ? f.saved : f.current;
+    // The mock ignores `selection`: every selection reads the current value.
+    void selection;
+    const src = f.current;
     if (offset + count > src.length) return { retval: CxlRetval.INPUT, data: Buffer.alloc(0) };
-    return { retval: CxlRetval.SUCCESS, data: Buffer.from(src.subarray(offset, offset + count)) };
+    return { retval: CxlRetval.SUCCESS, data: Buffer.from(src.subarray(offset, offset + count)), at: offset };
   }
 
   /** Anything but a Feature command: only a defect lets one through. Media ops "succeed". */
@@ -92,9 +106,11 @@ export class CxlMailbox {
     const f = this.find(uuid);
     if (!f) return CxlRetval.UNSUPPORTED;
     if ((flags & CxlSetFlag.TRANSFER_MASK) !== CxlSetFlag.FULL || offset !== 0) return CxlRetval.INPUT;
-    if (data.length > f.current.length) return CxlRetval.INPUT;
-    data.copy(f.current);
-    if (flags & CxlSetFlag.SAVED_ACROSS_RESET) data.copy(f.saved);
+    // The mock copies the feature's size from the payload, which the kernel zero-fills past the data.
+    const value = Buffer.alloc(f.current.length);
+    data.copy(value, 0, 0, Math.min(data.length, value.length));
+    value.copy(f.current);
+    if (flags & CxlSetFlag.SAVED_ACROSS_RESET) value.copy(f.saved);
     return CxlRetval.SUCCESS;
   }
 }

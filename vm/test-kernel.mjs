@@ -1,0 +1,590 @@
+#!/usr/bin/env node
+// npm run test:kernel — certify fwctl-cts against the real kernel (issue #5).
+//
+// On the host: `vm/fwctl-vm setup` (reuses the cached kernel + cxl_test build,
+// or builds it: ~13 min), then a few boots of the VM, each running this same
+// file in the guest (`node vm/test-kernel.mjs guest …`) against the 11 real
+// /dev/fwctl/fwctlN devices of cxl_test. The guest writes its reports into the
+// boot's share; the host reads them, scans each boot's serial console for
+// BUG:/WARNING:/Oops, names the test (or probe) that was running, prints a
+// short summary and exits non-zero when anything failed.
+//
+// Why several boots: a kernel's TAINT_FWCTL is sticky until reboot, and each
+// taint rule must watch a clean kernel become tainted. So:
+//   main   1. pre-taint: the rules that need a clean kernel and do not taint
+//             (low scopes never taint, DEBUG_WRITE_FULL without CAP_SYS_RAWIO,
+//             open without it, oversized RPCs at DEBUG_WRITE) on one device;
+//          2. differential: vm/differential.mjs, sim:cxl@1.0 vs that device,
+//             hazards allowed (the first mutating probe taints, on purpose);
+//          3. conformance: every suite but robustness on dev:all with
+//             --allow-taint --allow-destructive (the VM is thrown away);
+//   then one boot per tainting taint rule (debug-write, before-validation,
+//   full-with-rawio, warn-once); the first one also runs the robustness suite
+//   with --allow-hazards (short CXL requests), alone in its boot so that an
+//   oops there spoils nothing else.
+//
+// Each phase runs what `fwctl-cts run` runs (runConformance + the report
+// writers) with one addition: every test's end goes to /dev/kmsg as a marker
+// ("fwctl-cts: test :: target :: id :: outcome :: ms"), so a console problem
+// at kernel time T is traced to the tests whose [end - duration, end] holds T.
+//
+// `node vm/test-kernel.mjs scan CONSOLE.log…` re-scans a saved console log.
+//
+// Options: --out DIR (default $FWCTL_KERNEL_OUT or out/kernel), --only
+// main|taint (one kind of boot), --robustness one|all (devices for the
+// robustness run; default one), --timeout S (per boot, default 1800).
+// Exit status: 0 all applicable rules pass, no console problem, no
+// differential disagreement; 1 otherwise; 2 bad usage or no build.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = (p) => pathToFileURL(join(ROOT, 'dist', p)).href;
+
+/** The taint rules that taint: each needs a clean kernel, so a boot of its own. */
+const TAINTING_RULES = ['taint.debug-write', 'taint.before-validation', 'taint.full-with-rawio', 'taint.warn-once'];
+/** Rules that need a clean kernel but do not taint: run before anything taints. */
+const PRE_TAINT_RULES = ['taint.low-scopes-clean', 'taint.rawio-required', 'uapi.open.no-capability', 'uapi.rpc.max-len'];
+/** Paths the issue names that must really run on the kernel (pass), not skip. */
+const MUST_RUN = [
+  ['uapi.open.no-capability', 'open without CAP_SYS_RAWIO (setpriv agent)'],
+  ['taint.rawio-required', 'DEBUG_WRITE_FULL without CAP_SYS_RAWIO'],
+  ['uapi.open.independent-contexts', 'several descriptors at once'],
+  ['sharing.many-descriptors', 'several descriptors at once'],
+  ['uapi.unregister.enodev', 'unbind a cxl_mock_mem device with descriptors open'],
+  ['uapi.unregister.check-order', 'unregister: check order'],
+  ['uapi.devnum.no-reuse-while-open', 'unregister: device number'],
+  ...TAINTING_RULES.map((r) => [r, 'taint on a clean kernel']),
+  ['taint.low-scopes-clean', 'taint on a clean kernel'],
+  ['robustness.no-crash', 'robustness with hazards'],
+  ['robustness.no-hang', 'robustness with hazards'],
+];
+/** Per-test timeout inside the emulated guest (TCG is several times slower than the host). */
+const GUEST_TEST_TIMEOUT_MS = 30_000;
+const PROBLEM = /\b(BUG:|WARNING:|Oops|Kernel panic|general protection fault)/;
+
+if (process.argv[2] === 'guest') {
+  await guest(process.argv.slice(3));
+} else if (process.argv[2] === 'scan') {
+  // Re-scan a console log (a debugging aid): its problems and what was running.
+  for (const file of process.argv.slice(3)) {
+    const { problems } = consoleProblems(file);
+    process.stdout.write(`${file}: ${problems.length} problem(s)\n`);
+    for (const p of problems) process.stdout.write(`${JSON.stringify({ at: p.at, line: p.line, during: p.during }, null, 2)}\n${p.excerpt.slice(0, 8).join('\n')}\n`);
+    if (problems.length) process.exitCode = 1;
+  }
+} else {
+  await host(process.argv.slice(2));
+}
+
+// =============================================================================
+// The guest: runs inside the VM as root, in the checkout (read-only).
+// =============================================================================
+
+async function guest(argv) {
+  const { values: o, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { robustness: { type: 'string' }, device: { type: 'string' } },
+  });
+  const share = process.env.FWCTL_VM_SHARE;
+  if (!share) throw new Error('guest: FWCTL_VM_SHARE is not set (run through vm/fwctl-vm boot)');
+  const kind = positionals[0];
+  const kmsg = openSync('/dev/kmsg', 'w');
+  const mark = (text) => {
+    try {
+      writeSync(kmsg, `<5>fwctl-cts: ${text.slice(0, 900)}\n`);
+    } catch {
+      // a marker is a convenience
+    }
+  };
+  const { runConformance } = await import(dist('harness/run.js'));
+  const { writeReports, renderSummary, prepareReportDir } = await import(dist('reports/index.js'));
+  const { discoverSuites } = await import(dist('harness/plan/suites.js'));
+
+  const device = o.device ?? pickDevice();
+  const state = {
+    kind,
+    kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
+    devices: readdirSync('/sys/class/fwctl').length,
+    device,
+    uptimeAtStart: Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]),
+    phases: [],
+  };
+  const save = () => writeFileSync(join(share, 'guest.json'), `${JSON.stringify(state, null, 2)}\n`);
+  save();
+  const started = performance.now();
+
+  /** A subset of the upstream pack: the same rules, only these. */
+  const policyWith = (rules, name) => {
+    const pack = JSON.parse(readFileSync(join(ROOT, 'policies/upstream.json'), 'utf8'));
+    pack.rules = pack.rules.filter((r) => (typeof rules === 'function' ? rules(r) : rules.includes(r.id)));
+    pack.id = `upstream-${name}`;
+    delete pack.$schema;
+    const file = `/tmp/policy-${name}.json`;
+    writeFileSync(file, JSON.stringify(pack));
+    return file;
+  };
+
+  const phase = async (name, fn) => {
+    const t0 = performance.now();
+    mark(`phase ${name} begin`);
+    process.stdout.write(`\n=== ${name} ===\n`);
+    const entry = { name };
+    try {
+      Object.assign(entry, await fn());
+    } catch (e) {
+      entry.error = `${e?.name ?? 'Error'}: ${e?.message ?? e}`;
+      process.stdout.write(`phase ${name} failed: ${entry.error}\n`);
+    }
+    entry.durationMs = Math.round(performance.now() - t0);
+    mark(`phase ${name} end`);
+    state.phases.push(entry);
+    save();
+  };
+
+  /** `fwctl-cts run` with test-end markers; reports into <share>/<dir>. */
+  const conformance = async ({ dir, targets, policy = 'upstream', suites, hazards = false, timeoutMs = GUEST_TEST_TIMEOUT_MS }) => {
+    const cli = `fwctl-cts run ${targets.map((t) => `--target ${t}`).join(' ')} --allow-taint --allow-destructive${hazards ? ' --allow-hazards' : ''} --timeout ${timeoutMs}${policy === 'upstream' ? '' : ` --policy ${policy}`}${suites ? suites.map((s) => ` --suite ${s}`).join('') : ''} --report-dir ${dir}`;
+    process.stdout.write(`(${cli})\n`);
+    const report = await runConformance({
+      targets,
+      policy,
+      suites,
+      timeoutMs,
+      options: { allow: { taint: true, destructive: true, hazards } },
+      onResult: (r) => mark(`test :: ${r.target} :: ${r.id} :: ${r.outcome} :: ${Math.round(r.durationMs)}`),
+    });
+    const out = join(share, dir);
+    prepareReportDir(out);
+    const files = writeReports(out, report);
+    process.stdout.write(`${renderSummary(report, files.map((f) => relative(share, f)))}\n`);
+    return { dir, report: join(dir, 'report.json'), verdict: report.verdict, summary: report.summary };
+  };
+
+  const node = (args) =>
+    new Promise((res) => {
+      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+      child.on('exit', (code, signal) => res({ exit: code ?? 128, ...(signal && { signal }) }));
+    });
+
+  if (kind === 'main') {
+    await phase('pre-taint', () => conformance({ dir: 'pre-taint', targets: [`dev:${device}`], policy: policyWith(PRE_TAINT_RULES, 'pre-taint') }));
+    await phase('differential', () =>
+      node(['vm/differential.mjs', '--a', 'sim:cxl@1.0', '--b', `dev:${device}`, '--allow-taint', '--allow-destructive', '--allow-hazards', '--kmsg', '--out', join(share, 'differential.json')]),
+    );
+    const suites = discoverSuites()
+      .map((s) => s.name)
+      .filter((n) => !n.startsWith('robustness'));
+    await phase('conformance', () => conformance({ dir: 'conformance', targets: ['dev:all'], suites }));
+  } else if (kind === 'taint') {
+    const rule = positionals[1];
+    if (!TAINTING_RULES.includes(rule)) throw new Error(`guest: not a tainting taint rule: ${rule}`);
+    await phase(rule, () => conformance({ dir: rule, targets: [`dev:${device}`], policy: policyWith([rule], rule.replace(/\W/g, '-')) }));
+    if (o.robustness) {
+      const targets = o.robustness === 'all' ? ['dev:all'] : [`dev:${device}`];
+      // The watchdog allows timeoutMs + grace of silence; a robustness test with hazards runs long under TCG.
+      const policy = policyWith((r) => r.area === 'robustness', 'robustness');
+      await phase('robustness', () => conformance({ dir: 'robustness', targets, policy, suites: ['robustness'], hazards: true, timeoutMs: 60_000 }));
+    }
+  } else {
+    throw new Error(`guest: unknown boot kind '${kind}'`);
+  }
+  state.durationMs = Math.round(performance.now() - started);
+  state.taintAtEnd = Number(readFileSync('/proc/sys/kernel/tainted', 'utf8'));
+  save();
+}
+
+/**
+ * The device for single-device phases: the first fwctl device whose memdev
+ * takes part in no CXL region. Unbinding a region member (cxl_test's
+ * auto-assembled region0) can warn in the CXL region core, which is not
+ * fwctl's doing; the differential's hotplug probes stay clear of it.
+ */
+function pickDevice() {
+  const names = readdirSync('/sys/class/fwctl')
+    .filter((n) => /^fwctl\d+$/.test(n))
+    .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+  const inRegion = new Set();
+  const cxl = '/sys/bus/cxl/devices';
+  for (const ep of existsSync(cxl) ? readdirSync(cxl).filter((n) => n.startsWith('endpoint')) : []) {
+    try {
+      const mem = basename(readlinkSync(join(cxl, ep, 'uport')));
+      for (const d of readdirSync(join(cxl, ep)).filter((n) => n.startsWith('decoder'))) {
+        const region = existsSync(join(cxl, ep, d, 'region')) ? readFileSync(join(cxl, ep, d, 'region'), 'utf8').trim() : '';
+        if (region) inRegion.add(mem);
+      }
+    } catch {
+      // an endpoint going away while we look: ignore it
+    }
+  }
+  for (const n of names) {
+    try {
+      const mem = basename(readlinkSync(join('/sys/class/fwctl', n, 'device')));
+      if (!inRegion.has(mem)) return `/dev/fwctl/${n}`;
+    } catch {
+      // not a memdev parent: keep looking
+    }
+  }
+  return `/dev/fwctl/${names[0] ?? 'fwctl0'}`;
+}
+
+// =============================================================================
+// The host.
+// =============================================================================
+
+async function host(argv) {
+  let o;
+  try {
+    ({ values: o } = parseArgs({
+      args: argv,
+      options: {
+        out: { type: 'string' },
+        only: { type: 'string' },
+        robustness: { type: 'string', default: 'one' },
+        timeout: { type: 'string', default: '1800' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (e) {
+    return usage(e.message);
+  }
+  if (o.help) {
+    process.stdout.write('usage: node vm/test-kernel.mjs [--out DIR] [--only main|taint] [--robustness one|all] [--timeout S]\n');
+    return;
+  }
+  if (o.only && !['main', 'taint'].includes(o.only)) return usage(`--only wants main or taint, not '${o.only}'`);
+  if (!['one', 'all'].includes(o.robustness)) return usage(`--robustness wants one or all, not '${o.robustness}'`);
+  if (!/^[1-9]\d*$/.test(o.timeout)) return usage(`--timeout wants seconds, not '${o.timeout}'`);
+  for (const f of ['dist/harness/run.js', 'dist/harness/differential/compare.js', 'dist/reports/index.js']) {
+    if (!existsSync(join(ROOT, f))) return usage(`${f} is missing: run npm run build first`);
+  }
+  const out = resolve(o.out ?? process.env.FWCTL_KERNEL_OUT ?? join(ROOT, 'out/kernel'));
+  mkdirSync(out, { recursive: true });
+  const vm = join(ROOT, 'vm/fwctl-vm');
+  const wallStart = performance.now();
+
+  // ---- setup (cached) ----
+  say('vm/fwctl-vm setup (reuses the cached build; a new machine builds it, about 13 minutes)');
+  const t0 = performance.now();
+  const setup = spawnSync(vm, ['setup'], { cwd: ROOT, stdio: 'inherit' });
+  const setupMs = performance.now() - t0;
+  if (setup.status !== 0) {
+    say(`setup failed (exit ${setup.status ?? setup.signal})`);
+    process.exitCode = 1;
+    return;
+  }
+
+  // ---- boots ----
+  const boots = [];
+  if (o.only !== 'taint') boots.push({ name: 'main', args: ['main'] });
+  if (o.only !== 'main') {
+    TAINTING_RULES.forEach((rule, i) => boots.push({ name: rule, args: ['taint', rule, ...(i === 0 ? ['--robustness', o.robustness] : [])] }));
+  }
+  // Only what this script writes is replaced: --out may name a directory with other things in it.
+  rmSync(join(out, 'summary.json'), { force: true });
+  for (const b of boots) {
+    b.dir = join(out, b.name);
+    rmSync(b.dir, { recursive: true, force: true });
+    mkdirSync(b.dir, { recursive: true });
+    say(`boot ${b.name}: ${b.args.join(' ')}`);
+    const t = performance.now();
+    const r = await run(vm, ['boot', '--timeout', o.timeout, '--share', b.dir, '--console-log', join(b.dir, 'console.log'), '--', process.execPath, 'vm/test-kernel.mjs', 'guest', ...b.args], join(b.dir, 'guest.log'));
+    b.wallMs = performance.now() - t;
+    b.exit = r;
+    b.guest = readJson(join(b.dir, 'guest.json'));
+    if (r !== 0) say(`boot ${b.name} exited ${r}${r === 124 ? ' (timed out)' : r === 125 ? ' (the VM failed)' : ''}; see ${relative(ROOT, join(b.dir, 'guest.log'))}`);
+  }
+
+  // ---- results ----
+  const summary = analyse(boots, { out, setupMs, wallMs: performance.now() - wallStart });
+  writeFileSync(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  process.stdout.write(`\n${render(summary)}\n`);
+  process.exitCode = summary.ok ? 0 : 1;
+}
+
+function usage(msg) {
+  process.stderr.write(`test-kernel: ${msg}\n`);
+  process.exitCode = 2;
+}
+
+function say(msg) {
+  process.stderr.write(`test-kernel: ${msg}\n`);
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Run a command; its output goes to our stdout and to `log`. Resolves with its exit status. */
+function run(cmd, args, log) {
+  return new Promise((res) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks = [];
+    child.stdout.on('data', (d) => (chunks.push(d), process.stdout.write(d)));
+    child.stderr.on('data', (d) => (chunks.push(d), process.stderr.write(d)));
+    child.on('exit', (code, signal) => {
+      writeFileSync(log, Buffer.concat(chunks));
+      res(code ?? (signal ? 128 : 1));
+    });
+  });
+}
+
+// ---- the console ----------------------------------------------------------------
+
+/**
+ * Kernel messages of a serial console log: each with its timestamp (seconds
+ * since boot; lines without one inherit the previous one) and text.
+ */
+function parseConsole(text) {
+  let ts = 0;
+  return text
+    .replace(/\r/g, '')
+    .split('\n')
+    .map((line, i) => {
+      // The first line carries the terminal reset sequences SeaBIOS and the kernel print.
+      const clean = line.includes('\x1b') ? line.replace(/^.*\x1b\[[0-9;?]*[A-Za-z]/, '') : line;
+      const m = /^\[\s*(\d+\.\d+)\]\s?(.*)$/.exec(clean);
+      if (m) ts = Number(m[1]);
+      return { i, ts, stamped: Boolean(m), text: m ? m[2] : line };
+    });
+}
+
+/** Markers the guest wrote (phases, test ends, differential probes), with kernel times. */
+function markers(lines) {
+  const phases = [];
+  const tests = [];
+  const probes = [];
+  for (const l of lines) {
+    const m = /fwctl-cts: (.*)$/.exec(l.text);
+    if (!m) continue;
+    const body = m[1];
+    let p;
+    if ((p = /^phase (\S+) (begin|end)$/.exec(body))) {
+      if (p[2] === 'begin') phases.push({ name: p[1], begin: l.ts, end: Infinity });
+      else {
+        const open = phases.findLast((x) => x.name === p[1]);
+        if (open) open.end = l.ts;
+      }
+    } else if ((p = /^test :: (.*?) :: (.*) :: (\w+) :: (\d+)$/.exec(body))) {
+      tests.push({ target: p[1], id: p[2], outcome: p[3], end: l.ts, begin: l.ts - Number(p[4]) / 1000 });
+    } else if ((p = /^differential: probe (\d+): (.*)$/.exec(body))) {
+      probes.push({ n: Number(p[1]), name: p[2], begin: l.ts });
+    }
+  }
+  probes.forEach((p, i) => (p.end = probes[i + 1]?.begin ?? phases.find((ph) => ph.name === 'differential')?.end ?? Infinity));
+  return { phases, tests, probes };
+}
+
+/** Kernel problems in the console, each with an excerpt and what was running. */
+function consoleProblems(file) {
+  if (!existsSync(file)) return { problems: [], missing: true };
+  const lines = parseConsole(readFileSync(file, 'utf8'));
+  const m = markers(lines);
+  const problems = [];
+  let coveredTo = -1;
+  for (const l of lines) {
+    if (l.i <= coveredTo || !PROBLEM.test(l.text) || /fwctl-cts: /.test(l.text)) continue;
+    // The excerpt: from a "cut here" just before, to the trace's end (or 60 lines).
+    let from = l.i;
+    for (let k = l.i - 1; k >= Math.max(0, l.i - 3); k--) if (/cut here/.test(lines[k].text)) from = k;
+    let to = l.i;
+    while (to < lines.length - 1 && to - l.i < 60 && !/end trace|^---\[ end/.test(lines[to].text)) to++;
+    if (to - l.i >= 60) to = Math.min(lines.length - 1, l.i + 25);
+    coveredTo = to;
+    problems.push({
+      at: l.ts,
+      line: l.text,
+      during: attribute(l.ts, m),
+      excerpt: lines.slice(from, to + 1).map((x) => (x.stamped ? `[${x.ts.toFixed(6)}] ${x.text}` : x.text)),
+    });
+  }
+  return { problems, markers: m };
+}
+
+/** What was running at kernel time `t`: the tests (or the probe) whose interval holds it. */
+function attribute(t, m) {
+  const slack = 0.25;
+  const phase = m.phases.find((p) => p.begin <= t && t <= p.end);
+  const tests = m.tests.filter((x) => x.begin - slack <= t && t <= x.end + slack);
+  if (tests.length) return { phase: phase?.name, tests: tests.map((x) => `${x.id} on ${x.target} (${x.outcome})`) };
+  const probe = m.probes.find((p) => p.begin <= t && t < p.end);
+  if (probe) return { phase: phase?.name, probe: `differential probe ${probe.n}: ${probe.name}` };
+  if (phase) {
+    const before = m.tests.filter((x) => x.end <= t && x.end >= phase.begin).sort((a, b) => b.end - a.end)[0];
+    return { phase: phase.name, between: before ? `after ${before.id} on ${before.target} ended (no test was running: teardown, or a test still in progress)` : 'before the first test ended (loading suites, making targets)' };
+  }
+  return { outside: m.phases.length && t > m.phases[m.phases.length - 1].end ? 'after the last phase (power-off)' : 'before the first phase (boot, module loading, node start-up)' };
+}
+
+// ---- results ----------------------------------------------------------------------
+
+function analyse(boots, { out, setupMs, wallMs }) {
+  const reports = [];
+  const failures = [];
+  const boot = boots.map((b) => {
+    const g = b.guest;
+    const scan = consoleProblems(join(b.dir, 'console.log'));
+    for (const ph of g?.phases ?? []) {
+      if (ph.error) failures.push(`boot ${b.name}: phase ${ph.name} failed: ${ph.error}`);
+      if (ph.report) {
+        const r = readJson(join(b.dir, ph.report));
+        if (r) reports.push({ boot: b.name, phase: ph.name, report: r, file: relative(ROOT, join(b.dir, ph.report)) });
+        else failures.push(`boot ${b.name}: phase ${ph.name}: no report`);
+      }
+    }
+    if (b.exit !== 0) failures.push(`boot ${b.name}: exit ${b.exit}${b.exit === 124 ? ' (timed out)' : b.exit === 125 ? ' (the VM failed)' : ''}`);
+    if (!g) failures.push(`boot ${b.name}: the guest wrote no guest.json`);
+    for (const p of scan.problems) failures.push(`boot ${b.name}: console: ${p.line}`);
+    const guestMs = g?.durationMs;
+    return {
+      name: b.name,
+      exit: b.exit,
+      wallMs: Math.round(b.wallMs),
+      kernel: g?.kernel,
+      devices: g?.devices,
+      device: g?.device,
+      bootToCommandS: g?.uptimeAtStart,
+      guestRunMs: guestMs,
+      overheadMs: guestMs !== undefined ? Math.round(b.wallMs - guestMs) : undefined,
+      phases: (g?.phases ?? []).map((p) => ({ name: p.name, durationMs: p.durationMs, ...(p.verdict && { verdict: p.verdict }), ...(p.exit !== undefined && { exit: p.exit }), ...(p.error && { error: p.error }) })),
+      console: relative(ROOT, join(b.dir, 'console.log')),
+      problems: scan.problems,
+      consoleMissing: Boolean(scan.missing),
+    };
+  });
+
+  // Rules: merged over every phase (a taint rule skipped in the main run passed in its own boot).
+  const rules = new Map();
+  const tests = { total: 0, outcomes: {} };
+  for (const { phase, report } of reports) {
+    tests.total += report.summary.tests;
+    for (const [k, v] of Object.entries(report.summary.outcomes)) tests.outcomes[k] = (tests.outcomes[k] ?? 0) + v;
+    for (const rule of report.rules) {
+      const r = rules.get(rule.id) ?? { id: rule.id, tier: rule.tier, severity: rule.severity, verdicts: {}, failures: [], skips: [] };
+      r.verdicts[phase] = rule.verdict;
+      rules.set(rule.id, r);
+    }
+    for (const t of report.tests) {
+      for (const id of t.rules) {
+        const r = rules.get(id);
+        if (!r) continue;
+        if (['fail', 'timeout', 'crash', 'error'].includes(t.outcome)) r.failures.push(`${t.target} ${t.suite}: ${t.outcome}: ${(t.error?.message ?? '').split('\n').slice(0, 3).join(' | ')}`);
+        if (t.outcome === 'skip' && t.skipReason && !r.skips.includes(t.skipReason)) r.skips.push(t.skipReason);
+      }
+    }
+  }
+  for (const r of rules.values()) {
+    const v = Object.values(r.verdicts);
+    r.verdict = v.includes('fail') ? 'fail' : v.includes('pass') ? 'pass' : v.includes('not-applicable') ? 'not-applicable' : 'not-run';
+    if (r.verdict === 'fail') failures.push(`rule ${r.id} fails on the real kernel: ${r.failures[0] ?? Object.entries(r.verdicts).map(([p, x]) => `${p}=${x}`).join(' ')}`);
+  }
+  const count = (v) => [...rules.values()].filter((r) => r.verdict === v).length;
+  const mustRun = MUST_RUN.map(([id, what]) => ({ id, what, verdict: rules.get(id)?.verdict ?? 'absent' }));
+  const ranAll = boots.some((b) => b.name === 'main') && boots.some((b) => b.name === TAINTING_RULES[0]);
+  if (ranAll) for (const m of mustRun) if (m.verdict !== 'pass') failures.push(`${m.id} (${m.what}) did not pass on the real kernel: ${m.verdict}`);
+
+  // The differential.
+  const main = boots.find((b) => b.name === 'main');
+  const diff = main ? readJson(join(main.dir, 'differential.json')) : undefined;
+  let differential;
+  if (diff) {
+    differential = {
+      targets: diff.targets,
+      probes: diff.probes,
+      disagreements: diff.disagreements.map((d) => ({ probe: d.probe, fields: d.fields })),
+      skipped: diff.skipped.length,
+      taintCompared: diff.taintCompared,
+      durationMs: diff.durationMs,
+      file: relative(ROOT, join(main.dir, 'differential.json')),
+    };
+    for (const d of diff.disagreements) failures.push(`differential: ${d.probe}: ${d.fields.join(', ')}`);
+    for (const t of [...diff.transcripts.a, ...diff.transcripts.b]) if (t.error) failures.push(`differential: ${t.probe}: ${t.error}`);
+  } else if (main) {
+    failures.push('differential: no result (differential.json missing)');
+  }
+
+  // Robustness findings: the suite's own failures (they name the input and the seed) and console problems in its phase.
+  const rob = reports.find((r) => r.phase === 'robustness');
+  const robustness = rob && {
+    targets: rob.report.targets.map((t) => t.spec),
+    rules: Object.fromEntries(rob.report.rules.map((r) => [r.id, r.verdict])),
+    findings: [
+      ...rob.report.tests.filter((t) => !['pass', 'skip'].includes(t.outcome)).map((t) => `${t.target} ${t.id}: ${t.outcome}: ${t.error?.message ?? ''}`),
+      ...boot.flatMap((b) => b.problems.filter((p) => p.during.phase === 'robustness').map((p) => `console: ${p.line} (${p.during.tests?.join('; ') ?? p.during.between ?? ''})`)),
+    ],
+  };
+
+  const main0 = boot.find((b) => b.name === 'main');
+  return {
+    ok: failures.length === 0,
+    partial: !ranAll,
+    failures,
+    kernel: boot.find((b) => b.kernel)?.kernel,
+    devices: boot.find((b) => b.devices)?.devices,
+    out: relative(ROOT, out) || '.',
+    timings: {
+      setupMs: Math.round(setupMs),
+      wallMs: Math.round(wallMs),
+      boots: boot.length,
+      overheadMs: boot.reduce((s, b) => s + (b.overheadMs ?? 0), 0),
+      guestRunMs: boot.reduce((s, b) => s + (b.guestRunMs ?? 0), 0),
+      mainWallMs: main0?.wallMs,
+    },
+    tests,
+    rules: { total: rules.size, pass: count('pass'), fail: count('fail'), notRun: count('not-run'), notApplicable: count('not-applicable') },
+    ruleTable: [...rules.values()].map((r) => ({ id: r.id, tier: r.tier, verdict: r.verdict, byPhase: r.verdicts, ...(r.failures.length && { failures: r.failures.slice(0, 3) }), ...(r.verdict === 'not-run' && { why: r.skips.slice(0, 2) }) })),
+    mustRun,
+    differential,
+    robustness,
+    boots: boot,
+  };
+}
+
+function render(s) {
+  const sec = (ms) => (ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`);
+  const L = [];
+  L.push(`fwctl-cts on the real kernel: Linux ${s.kernel ?? '?'} with cxl_test (${s.devices ?? '?'} fwctl devices)`);
+  L.push(`  time: setup ${sec(s.timings.setupMs)}, ${s.timings.boots} boot(s): VM overhead ${sec(s.timings.overheadMs)} + guest runs ${sec(s.timings.guestRunMs)}; wall ${sec(s.timings.wallMs)}`);
+  for (const b of s.boots) {
+    const phases = b.phases.map((p) => `${p.name} ${sec(p.durationMs)}${p.verdict ? ` ${p.verdict}` : ''}${p.exit !== undefined ? ` exit ${p.exit}` : ''}${p.error ? ' ERROR' : ''}`).join(', ');
+    L.push(`    ${b.name}: ${sec(b.wallMs)} (command started ${b.bootToCommandS?.toFixed(1) ?? '?'} s after kernel start; device ${b.device ?? '?'}): ${phases}`);
+  }
+  const oc = Object.entries(s.tests.outcomes).filter(([, v]) => v).map(([k, v]) => `${v} ${k}`).join(', ');
+  L.push(`  tests: ${s.tests.total} (${oc})`);
+  L.push(`  rules: ${s.rules.pass} pass, ${s.rules.fail} fail, ${s.rules.notRun} not run, ${s.rules.notApplicable} not applicable (of ${s.rules.total})`);
+  for (const r of s.ruleTable.filter((x) => x.verdict === 'fail')) L.push(`    FAIL ${r.id}: ${r.failures?.[0] ?? JSON.stringify(r.byPhase)}`);
+  for (const r of s.ruleTable.filter((x) => x.verdict === 'not-run')) L.push(`    not run ${r.id}: ${r.why?.[0] ?? 'no test ran'}`);
+  const bad = s.mustRun.filter((m) => m.verdict !== 'pass');
+  L.push(`  required paths: ${bad.length ? bad.map((m) => `${m.id} ${m.verdict}`).join(', ') : `all ${s.mustRun.length} ran and passed (no CAP_SYS_RAWIO, several descriptors, unregister, taint on a clean kernel, robustness)`}`);
+  if (s.differential) {
+    const d = s.differential;
+    L.push(`  differential ${d.targets.a} vs ${d.targets.b}: ${d.probes} probes, ${d.disagreements.length} disagreement(s), ${d.skipped} skipped, taint ${d.taintCompared ? 'compared' : 'not compared'} (${s.differential.file})`);
+    for (const x of d.disagreements) L.push(`    DISAGREE ${x.probe}: ${x.fields.join(', ')}`);
+  }
+  if (s.robustness) {
+    L.push(`  robustness with hazards on ${s.robustness.targets.join(' ')}: ${Object.entries(s.robustness.rules).map(([k, v]) => `${k} ${v}`).join(', ')}; findings: ${s.robustness.findings.length || 'none'}`);
+    for (const f of s.robustness.findings) L.push(`    FINDING ${f}`);
+  }
+  const problems = s.boots.flatMap((b) => b.problems.map((p) => ({ ...p, boot: b.name })));
+  L.push(`  console: ${problems.length ? `${problems.length} problem(s)` : 'no BUG:, WARNING: or Oops'}`);
+  for (const p of problems) {
+    const d = p.during;
+    const what = d.tests ? `while running ${d.tests.join('; ')}` : d.probe ? `during ${d.probe}` : d.between ? `in phase ${d.phase}, ${d.between}` : d.outside;
+    L.push(`    [${p.at.toFixed(3)}] ${p.boot}: ${p.line}`);
+    L.push(`      ${what}`);
+    for (const x of p.excerpt.slice(0, 12)) L.push(`      | ${x}`);
+  }
+  L.push(`  reports: ${s.out}/ (summary.json, <boot>/<phase>/report.json, <boot>/console.log)`);
+  const partial = s.partial ? ' (a partial run: --only; the rules of the other boots were not run)' : '';
+  L.push(s.ok ? `RESULT: PASS — every applicable rule passes on the real kernel, no console problem, no disagreement${partial}` : `RESULT: FAIL — ${s.failures.length} problem(s)${partial}:`);
+  for (const f of s.failures) L.push(`  - ${f}`);
+  return L.join('\n');
+}
