@@ -72,7 +72,8 @@ export class WorkerPool {
     };
     port1.on('message', (e: WorkerEvent) => {
       if (e.type === 'start') return kick(this.opts.timeoutMs * 2 + grace); // loading the suite, making the target
-      kick(this.opts.timeoutMs + grace);
+      // A test that declares a longer timeout (robustness) gets it here too.
+      kick((e.type === 'begin' ? Math.max(e.timeoutMs, this.opts.timeoutMs) : this.opts.timeoutMs) + grace);
       if (e.type === 'begin') running = e.id;
       else {
         running = undefined;

@@ -58,7 +58,7 @@ export interface WorkerTask {
 }
 
 /** 'start' is posted as the worker picks the task up, so queue time never counts against it. */
-export type WorkerEvent = { type: 'start' } | { type: 'begin'; id: string } | { type: 'end'; result: TestResult };
+export type WorkerEvent = { type: 'start' } | { type: 'begin'; id: string; timeoutMs: number } | { type: 'end'; result: TestResult };
 
 export interface WorkerReply {
   tests: CollectedTest[];

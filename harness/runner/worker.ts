@@ -136,7 +136,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
           runner.on(C.EVENT_TEST_BEGIN, (test: Mocha.Test) => {
             const id = `${task.suite}::${test.fullTitle()}`;
             began.set(id, performance.now());
-            post({ type: 'begin', id });
+            post({ type: 'begin', id, timeoutMs: test.timeout() });
           });
           runner.on(C.EVENT_TEST_PASS, (test: Mocha.Test) => finish(test, 'pass'));
           runner.on(C.EVENT_TEST_PENDING, (test: Mocha.Test) => finish(test, 'skip'));
