@@ -11,6 +11,7 @@
  * real kernel that is already tainted cannot show the probes' own taint, so
  * then taint is left out of the comparison, and the result says so.
  */
+import { ExecTarget } from '../targets/exec.js';
 import { createTarget } from '../targets/registry.js';
 import { SAFE, type PartName, type Target, type TargetOptions } from '../targets/target.js';
 import { TAINT_FWCTL_MASK } from '../../uapi/fwctl.js';
@@ -71,16 +72,12 @@ export async function differential(targetA: string, targetB: string, opts: Diffe
 }
 
 /**
- * Dispose of a target this module made. An `exec:` target keeps its driver
- * running for the worker's next task (harness/targets/exec.ts), which would
- * keep a one-shot process alive: end the driver too (closing its stdin, as
- * the wire protocol says a driver exits on). The target has no public call
- * for that yet, hence the structural peek.
+ * Let a target go. An exec: target's driver outlives dispose() (the pool
+ * reuses it for the next task); a one-shot comparison ends it.
  */
 async function release(t: Target): Promise<void> {
+  if (t instanceof ExecTarget) return t.shutdown();
   await t.dispose();
-  const client = (t as unknown as { client?: { close?: () => Promise<void> } }).client;
-  if (t.description.kind === 'exec' && typeof client?.close === 'function') await client.close();
 }
 
 async function compareTargets(a: Target, b: Target, opts: DifferentialOptions): Promise<DifferentialResult> {

@@ -182,6 +182,13 @@ export class ExecTarget extends ExecProcess implements Target {
     this.next = USER_MEMORY_BASE;
   }
 
+  /** End the driver for good (one-shot callers; the pool's workers keep theirs for the next task). */
+  async shutdown(): Promise<void> {
+    await this.dispose();
+    running.delete(this.description.spec);
+    await this.client.close();
+  }
+
   /** The end of a task: its descriptors close; the driver keeps running for the next task. */
   override async dispose(): Promise<void> {
     for (const fd of [...this.fds]) await this.close(fd).catch(() => undefined);
