@@ -8,10 +8,10 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CtsError } from '../harness/errors.js';
-import { discoverDevices, readTaint } from '../harness/kernel/discovery.js';
+import { devTargets, discoverDevices, readTaint } from '../harness/kernel/discovery.js';
 import * as libc from '../harness/kernel/libc.js';
 import { ProcessMemory } from '../harness/kernel/memory.js';
-import { DevTarget, capEffHas, devTargets } from '../harness/targets/dev.js';
+import { DevTarget, capEffHas } from '../harness/targets/dev.js';
 import { parseTarget } from '../harness/targets/spec.js';
 import { PAGE_SIZE, SAFE, USER_MEMORY_BASE, type UserBuffer } from '../harness/targets/target.js';
 import { FWCTL_INFO, FWCTL_RPC } from '../uapi/fwctl.js';
@@ -142,6 +142,9 @@ function buildTree(): void {
   link(join(sysfs, 'devices', memdev, 'driver'), join(sysfs, 'bus', 'cxl', 'drivers', 'cxl_mem'));
   fwctl('fwctl0', memdev, '1:3');
   link(join(dev, 'fwctl', 'fwctl0'), '/dev/null');
+  // ... on a platform device bound to cxl_test's cxl_mock_mem (hotplug unbinds that).
+  mkdirSync(join(sysfs, 'bus', 'platform', 'drivers', 'cxl_mock_mem'), { recursive: true });
+  link(join(sysfs, 'devices', 'platform/cxl_mem.0', 'driver'), join(sysfs, 'bus', 'platform', 'drivers', 'cxl_mock_mem'));
   // fwctl1: an auxiliary device under a PCI function; no node in /dev.
   const pci = 'pci0000:00/0000:00:0a.0';
   file(join(sysfs, 'devices', pci, 'vendor'), '0x15b3\n');
@@ -223,6 +226,30 @@ describe('kernel: on a fake sysfs', () => {
 
     it('has taint and fileOps but no hotplug without allows.destructive', () => {
       expect([!!target.parts.taint, !!target.parts.fileOps, !!target.parts.hotplug, !!target.parts.taint?.reset]).to.deep.equal([true, true, false, false]);
+    });
+
+    it('a cxl_mock_mem memdev has hotplug with --allow-destructive, and says why not without', async () => {
+      expect(target.unavailable.hotplug).to.match(/needs --allow-destructive/);
+      const destructive = await DevTarget.create(spec, { allow: { ...SAFE.allow, destructive: true } }, { sysfs, dev });
+      try {
+        expect([!!destructive.parts.hotplug, destructive.unavailable.hotplug]).to.deep.equal([true, undefined]);
+      } finally {
+        await destructive.dispose();
+      }
+    });
+
+    it('a memdev in a CXL region has no hotplug: the skip reason names the region', async () => {
+      const endpoint = join(sysfs, 'bus', 'cxl', 'devices', 'endpoint3');
+      link(join(endpoint, 'uport'), join(sysfs, 'devices', 'platform/cxl_mem.0/mem2'));
+      file(join(endpoint, 'decoder3.0', 'region'), '\n');
+      file(join(endpoint, 'decoder3.1', 'region'), 'region0\n');
+      try {
+        const inRegion = await DevTarget.create(spec, { allow: { ...SAFE.allow, destructive: true } }, { sysfs, dev });
+        expect([!!inRegion.parts.hotplug, inRegion.unavailable.hotplug]).to.deep.equal([false, 'mem2 is part of CXL region0: unbinding it would tear the region down']);
+        await inRegion.dispose();
+      } finally {
+        rmSync(join(sysfs, 'bus', 'cxl', 'devices'), { recursive: true });
+      }
     });
 
     it('a device that does not exist is a typed error naming the ones that do', async () => {

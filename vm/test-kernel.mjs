@@ -10,18 +10,22 @@
 // short summary and exits non-zero when anything failed.
 //
 // Why several boots: a kernel's TAINT_FWCTL is sticky until reboot, and each
-// taint rule must watch a clean kernel become tainted. So:
-//   main   1. pre-taint: the rules that need a clean kernel and do not taint
-//             (low scopes never taint, DEBUG_WRITE_FULL without CAP_SYS_RAWIO,
-//             open without it, oversized RPCs at DEBUG_WRITE) on one device;
-//          2. differential: vm/differential.mjs, sim:cxl@1.0 vs that device,
-//             hazards allowed (the first mutating probe taints, on purpose);
-//          3. conformance: every suite but robustness on dev:all with
-//             --allow-taint --allow-destructive (the VM is thrown away);
-//   then one boot per tainting taint rule (debug-write, before-validation,
-//   full-with-rawio, warn-once); the first one also runs the robustness suite
-//   with --allow-hazards (short CXL requests), alone in its boot so that an
-//   oops there spoils nothing else.
+// taint rule must watch a clean kernel become tainted. Four boots, two at a
+// time (--jobs), each with one pool of workers for all its phases:
+//   main (2 vCPUs, 2 workers): taint.debug-write on one device while the
+//        kernel is clean, then conformance: every suite but robustness and
+//        taint on dev:all with --allow-taint --allow-destructive (the VM is
+//        thrown away);
+//   taint.before-validation (1 vCPU, 1 worker): its rule, then the robustness
+//        suite with --allow-hazards (short CXL requests) on one device: after
+//        the rule has its result, so an oops there spoils nothing else;
+//   taint.full-with-rawio: first the rules that need a clean kernel and do not
+//        taint (low scopes never taint, DEBUG_WRITE_FULL without CAP_SYS_RAWIO,
+//        open without it, oversized RPCs), then its rule;
+//   taint.warn-once: its rule, then the differential check (sim:cxl@1.0 vs
+//        the device, hazards allowed).
+// A boot whose kernel dies before the command starts (an emulated-CPU flake
+// at boot) is booted once more, and the summary says so.
 //
 // Each phase runs what `fwctl-cts run` runs (runConformance + the report
 // writers) with one addition: every test's end goes to /dev/kmsg as a marker
@@ -31,12 +35,13 @@
 // `node vm/test-kernel.mjs scan CONSOLE.log…` re-scans a saved console log.
 //
 // Options: --out DIR (default $FWCTL_KERNEL_OUT or out/kernel), --only
-// main|taint (one kind of boot), --robustness one|all (devices for the
-// robustness run; default one), --timeout S (per boot, default 1800).
+// main|taint (main, or the three others), --robustness one|all (devices for
+// the robustness run; default one), --timeout S (per boot, default 1800),
+// --jobs N (VMs at a time, default 2).
 // Exit status: 0 all applicable rules pass, no console problem, no
 // differential disagreement; 1 otherwise; 2 bad usage or no build.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -48,6 +53,8 @@ const dist = (p) => pathToFileURL(join(ROOT, 'dist', p)).href;
 const TAINTING_RULES = ['taint.debug-write', 'taint.before-validation', 'taint.full-with-rawio', 'taint.warn-once'];
 /** Rules that need a clean kernel but do not taint: run before anything taints. */
 const PRE_TAINT_RULES = ['taint.low-scopes-clean', 'taint.rawio-required', 'uapi.open.no-capability', 'uapi.rpc.max-len'];
+/** The suites those rules' tests live in. */
+const PRE_TAINT_SUITES = ['taint/taint', 'uapi/lifecycle', 'uapi/rpc'];
 /** Paths the issue names that must really run on the kernel (pass), not skip. */
 const MUST_RUN = [
   ['uapi.open.no-capability', 'open without CAP_SYS_RAWIO (setpriv agent)'],
@@ -64,6 +71,8 @@ const MUST_RUN = [
 ];
 /** Per-test timeout inside the emulated guest (TCG is several times slower than the host). */
 const GUEST_TEST_TIMEOUT_MS = 30_000;
+/** The watchdog allows timeoutMs + grace of silence; a robustness test with hazards runs long under TCG. */
+const ROBUSTNESS_TEST_TIMEOUT_MS = 60_000;
 const PROBLEM = /\b(BUG:|WARNING:|Oops|Kernel panic|general protection fault)/;
 
 if (process.argv[2] === 'guest') {
@@ -88,7 +97,7 @@ async function guest(argv) {
   const { values: o, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { robustness: { type: 'string' }, device: { type: 'string' } },
+    options: { robustness: { type: 'string' }, device: { type: 'string' }, 'pre-taint': { type: 'boolean', default: false }, differential: { type: 'boolean', default: false } },
   });
   const share = process.env.FWCTL_VM_SHARE;
   if (!share) throw new Error('guest: FWCTL_VM_SHARE is not set (run through vm/fwctl-vm boot)');
@@ -102,6 +111,7 @@ async function guest(argv) {
     }
   };
   const { runConformance } = await import(dist('harness/run.js'));
+  const { WorkerPool } = await import(dist('harness/runner/pool.js'));
   const { writeReports, renderSummary, prepareReportDir } = await import(dist('reports/index.js'));
   const { discoverSuites } = await import(dist('harness/plan/suites.js'));
 
@@ -129,8 +139,14 @@ async function guest(argv) {
     return file;
   };
 
+  /** The guest's CPU time so far (/proc/stat, in clock ticks): busy and idle, over both vCPUs. */
+  const cpu = () => {
+    const [user, nice, system, idle, iowait, irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    return { busy: user + nice + system + irq + softirq, idle: idle + iowait };
+  };
   const phase = async (name, fn) => {
     const t0 = performance.now();
+    const c0 = cpu();
     mark(`phase ${name} begin`);
     process.stdout.write(`\n=== ${name} ===\n`);
     const entry = { name };
@@ -141,21 +157,29 @@ async function guest(argv) {
       process.stdout.write(`phase ${name} failed: ${entry.error}\n`);
     }
     entry.durationMs = Math.round(performance.now() - t0);
+    const c1 = cpu();
+    // How much of the two vCPUs the phase kept busy: low means it waited (on the kernel, timers, children).
+    entry.cpuBusy = Math.round((100 * (c1.busy - c0.busy)) / Math.max(1, c1.busy - c0.busy + c1.idle - c0.idle));
     mark(`phase ${name} end`);
     state.phases.push(entry);
     save();
   };
 
+  // One pool for the boot: its workers load the harness once (seconds under TCG), not once per phase.
+  const hazards = Boolean(o.robustness);
+  const timeoutMs = hazards ? ROBUSTNESS_TEST_TIMEOUT_MS : GUEST_TEST_TIMEOUT_MS;
+  const allow = { taint: true, destructive: true, hazards };
+  const pool = new WorkerPool({ workers: kind === 'main' ? 2 : 1, timeoutMs, options: { allow } });
+
   /** `fwctl-cts run` with test-end markers; reports into <share>/<dir>. */
-  const conformance = async ({ dir, targets, policy = 'upstream', suites, hazards = false, timeoutMs = GUEST_TEST_TIMEOUT_MS }) => {
+  const conformance = async ({ dir, targets, policy = 'upstream', suites }) => {
     const cli = `fwctl-cts run ${targets.map((t) => `--target ${t}`).join(' ')} --allow-taint --allow-destructive${hazards ? ' --allow-hazards' : ''} --timeout ${timeoutMs}${policy === 'upstream' ? '' : ` --policy ${policy}`}${suites ? suites.map((s) => ` --suite ${s}`).join('') : ''} --report-dir ${dir}`;
     process.stdout.write(`(${cli})\n`);
     const report = await runConformance({
       targets,
       policy,
       suites,
-      timeoutMs,
-      options: { allow: { taint: true, destructive: true, hazards } },
+      pool,
       onResult: (r) => mark(`test :: ${r.target} :: ${r.id} :: ${r.outcome} :: ${Math.round(r.durationMs)}`),
     });
     const out = join(share, dir);
@@ -164,34 +188,48 @@ async function guest(argv) {
     process.stdout.write(`${renderSummary(report, files.map((f) => relative(share, f)))}\n`);
     return { dir, report: join(dir, 'report.json'), verdict: report.verdict, summary: report.summary };
   };
+  // Only the suites that hold the phase's rules are loaded: a suite load costs a second or so under TCG.
+  const taintRule = (rule) => phase(rule, () => conformance({ dir: rule, targets: [`dev:${device}`], policy: policyWith([rule], rule.replace(/\W/g, '-')), suites: ['taint/taint'] }));
 
-  const node = (args) =>
-    new Promise((res) => {
-      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-      child.on('exit', (code, signal) => res({ exit: code ?? 128, ...(signal && { signal }) }));
-    });
-
-  if (kind === 'main') {
-    await phase('pre-taint', () => conformance({ dir: 'pre-taint', targets: [`dev:${device}`], policy: policyWith(PRE_TAINT_RULES, 'pre-taint') }));
-    await phase('differential', () =>
-      node(['vm/differential.mjs', '--a', 'sim:cxl@1.0', '--b', `dev:${device}`, '--allow-taint', '--allow-destructive', '--allow-hazards', '--kmsg', '--out', join(share, 'differential.json')]),
-    );
-    const suites = discoverSuites()
-      .map((s) => s.name)
-      .filter((n) => !n.startsWith('robustness'));
-    await phase('conformance', () => conformance({ dir: 'conformance', targets: ['dev:all'], suites }));
-  } else if (kind === 'taint') {
-    const rule = positionals[1];
-    if (!TAINTING_RULES.includes(rule)) throw new Error(`guest: not a tainting taint rule: ${rule}`);
-    await phase(rule, () => conformance({ dir: rule, targets: [`dev:${device}`], policy: policyWith([rule], rule.replace(/\W/g, '-')) }));
-    if (o.robustness) {
-      const targets = o.robustness === 'all' ? ['dev:all'] : [`dev:${device}`];
-      // The watchdog allows timeoutMs + grace of silence; a robustness test with hazards runs long under TCG.
-      const policy = policyWith((r) => r.area === 'robustness', 'robustness');
-      await phase('robustness', () => conformance({ dir: 'robustness', targets, policy, suites: ['robustness'], hazards: true, timeoutMs: 60_000 }));
+  try {
+    if (kind === 'main') {
+      // The kernel is still clean: the first tainting rule runs here rather than in a boot of its own.
+      await taintRule(TAINTING_RULES[0]);
+      // Robustness runs with hazards in a boot of its own; the taint suite needs a clean kernel for
+      // each rule, which this one no longer is (every test there would skip): their boots run them.
+      const suites = discoverSuites()
+        .map((s) => s.name)
+        .filter((n) => !n.startsWith('robustness') && !n.startsWith('taint'));
+      await phase('conformance', () => conformance({ dir: 'conformance', targets: ['dev:all'], suites }));
+    } else if (kind === 'taint') {
+      const rule = positionals[1];
+      if (!TAINTING_RULES.includes(rule)) throw new Error(`guest: not a tainting taint rule: ${rule}`);
+      if (o['pre-taint']) {
+        await phase('pre-taint', () => conformance({ dir: 'pre-taint', targets: [`dev:${device}`], policy: policyWith(PRE_TAINT_RULES, 'pre-taint'), suites: PRE_TAINT_SUITES }));
+      }
+      await taintRule(rule);
+      if (o.differential) {
+        // After the rule: the differential's mutating probes taint, on purpose (taint is compared).
+        await phase('differential', async () => {
+          const { runDifferential } = await import(dist('harness/cli/differential.js'));
+          const exit = await runDifferential(
+            { a: 'sim:cxl@1.0', b: `dev:${device}`, allow: { ...allow, hazards: true }, kmsg: true, json: join(share, 'differential.json') },
+            process.stdout,
+          );
+          return { exit };
+        });
+      }
+      if (o.robustness) {
+        // After the boot's own rule has its result: an oops here spoils nothing else.
+        const targets = o.robustness === 'all' ? ['dev:all'] : [`dev:${device}`];
+        const policy = policyWith((r) => r.area === 'robustness', 'robustness');
+        await phase('robustness', () => conformance({ dir: 'robustness', targets, policy, suites: ['robustness'] }));
+      }
+    } else {
+      throw new Error(`guest: unknown boot kind '${kind}'`);
     }
-  } else {
-    throw new Error(`guest: unknown boot kind '${kind}'`);
+  } finally {
+    await pool.close();
   }
   state.durationMs = Math.round(performance.now() - started);
   state.taintAtEnd = Number(readFileSync('/proc/sys/kernel/tainted', 'utf8'));
@@ -246,6 +284,7 @@ async function host(argv) {
         only: { type: 'string' },
         robustness: { type: 'string', default: 'one' },
         timeout: { type: 'string', default: '1800' },
+        jobs: { type: 'string', default: '2' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -253,12 +292,13 @@ async function host(argv) {
     return usage(e.message);
   }
   if (o.help) {
-    process.stdout.write('usage: node vm/test-kernel.mjs [--out DIR] [--only main|taint] [--robustness one|all] [--timeout S]\n');
+    process.stdout.write('usage: node vm/test-kernel.mjs [--out DIR] [--only main|taint] [--robustness one|all] [--timeout S] [--jobs N]\n');
     return;
   }
   if (o.only && !['main', 'taint'].includes(o.only)) return usage(`--only wants main or taint, not '${o.only}'`);
   if (!['one', 'all'].includes(o.robustness)) return usage(`--robustness wants one or all, not '${o.robustness}'`);
   if (!/^[1-9]\d*$/.test(o.timeout)) return usage(`--timeout wants seconds, not '${o.timeout}'`);
+  if (!/^[1-9]\d*$/.test(o.jobs)) return usage(`--jobs wants a number of VMs, not '${o.jobs}'`);
   for (const f of ['dist/harness/run.js', 'dist/harness/differential/compare.js', 'dist/reports/index.js']) {
     if (!existsSync(join(ROOT, f))) return usage(`${f} is missing: run npm run build first`);
   }
@@ -279,25 +319,51 @@ async function host(argv) {
   }
 
   // ---- boots ----
+  // Each boot is its own VM, so they can run side by side (--jobs): a boot
+  // spends much of its time single-threaded (kernel start, node start-up), and
+  // the taint boots are short. main goes first: it is the longest.
   const boots = [];
   if (o.only !== 'taint') boots.push({ name: 'main', args: ['main'] });
   if (o.only !== 'main') {
-    TAINTING_RULES.forEach((rule, i) => boots.push({ name: rule, args: ['taint', rule, ...(i === 0 ? ['--robustness', o.robustness] : [])] }));
+    // The robustness run (hazards allowed) goes after the rule of the first of these boots, to
+    // start early: it is the longest after main.
+    // The rules that need a clean kernel but do not taint go before the rule of the second.
+    TAINTING_RULES.slice(1).forEach((rule, i) =>
+      // One vCPU: these boots run one worker, and a second emulated CPU would only compete with main's.
+      boots.push({ name: rule, env: { FWCTL_CTS_VM_CPUS: '1' }, args: ['taint', rule, ...(i === 0 ? ['--robustness', o.robustness] : []), ...(i === 1 ? ['--pre-taint'] : []), ...(i === 2 ? ['--differential'] : [])] }),
+    );
   }
   // Only what this script writes is replaced: --out may name a directory with other things in it.
   rmSync(join(out, 'summary.json'), { force: true });
-  for (const b of boots) {
-    b.dir = join(out, b.name);
-    rmSync(b.dir, { recursive: true, force: true });
-    mkdirSync(b.dir, { recursive: true });
-    say(`boot ${b.name}: ${b.args.join(' ')}`);
-    const t = performance.now();
-    const r = await run(vm, ['boot', '--timeout', o.timeout, '--share', b.dir, '--console-log', join(b.dir, 'console.log'), '--', process.execPath, 'vm/test-kernel.mjs', 'guest', ...b.args], join(b.dir, 'guest.log'));
-    b.wallMs = performance.now() - t;
-    b.exit = r;
-    b.guest = readJson(join(b.dir, 'guest.json'));
-    if (r !== 0) say(`boot ${b.name} exited ${r}${r === 124 ? ' (timed out)' : r === 125 ? ' (the VM failed)' : ''}; see ${relative(ROOT, join(b.dir, 'guest.log'))}`);
-  }
+  const jobs = Number(o.jobs);
+  say(`${boots.length} boot(s), ${jobs} at a time: ${boots.map((b) => b.name).join(', ')}`);
+  const queue = [...boots];
+  const lane = async () => {
+    for (let b = queue.shift(); b; b = queue.shift()) {
+      b.dir = join(out, b.name);
+      rmSync(b.dir, { recursive: true, force: true });
+      mkdirSync(b.dir, { recursive: true });
+      say(`boot ${b.name}: ${b.args.join(' ')}`);
+      const t = performance.now();
+      const boot = () => run(vm, ['boot', '--timeout', o.timeout, '--share', b.dir, '--console-log', join(b.dir, 'console.log'), '--', process.execPath, 'vm/test-kernel.mjs', 'guest', ...b.args], join(b.dir, 'guest.log'), b.name, b.env);
+      let r = await boot();
+      if (r === 125 && !existsSync(join(b.dir, 'guest.json'))) {
+        // The kernel died before our command started (emulated CPUs on a busy host
+        // occasionally trip over the kernel patching its own code at boot): that
+        // tested nothing, so boot once more, and say so in the summary.
+        const first = consoleProblems(join(b.dir, 'console.log')).problems[0];
+        b.retried = `the VM failed before the command started${first ? ` (${first.line})` : ''}; booted again`;
+        say(`boot ${b.name}: ${b.retried}`);
+        renameSync(join(b.dir, 'console.log'), join(b.dir, 'console.first-boot.log'));
+        r = await boot();
+      }
+      b.wallMs = performance.now() - t;
+      b.exit = r;
+      b.guest = readJson(join(b.dir, 'guest.json'));
+      say(`boot ${b.name}: done in ${(b.wallMs / 1000).toFixed(1)} s, exit ${r}${r === 124 ? ' (timed out)' : r === 125 ? ' (the VM failed)' : ''}${r !== 0 ? `; see ${relative(ROOT, join(b.dir, 'guest.log'))}` : ''}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, boots.length) }, lane));
 
   // ---- results ----
   const summary = analyse(boots, { out, setupMs, wallMs: performance.now() - wallStart });
@@ -323,15 +389,21 @@ function readJson(file) {
   }
 }
 
-/** Run a command; its output goes to our stdout and to `log`. Resolves with its exit status. */
-function run(cmd, args, log) {
+/**
+ * Run a command; its output goes to `log`, and to our stdout in one block when
+ * it ends (boots run side by side: their lines must not interleave).
+ * Resolves with its exit status.
+ */
+function run(cmd, args, log, name, env = {}) {
   return new Promise((res) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const chunks = [];
-    child.stdout.on('data', (d) => (chunks.push(d), process.stdout.write(d)));
-    child.stderr.on('data', (d) => (chunks.push(d), process.stderr.write(d)));
-    child.on('exit', (code, signal) => {
-      writeFileSync(log, Buffer.concat(chunks));
+    child.stdout.on('data', (d) => chunks.push(d));
+    child.stderr.on('data', (d) => chunks.push(d));
+    child.on('close', (code, signal) => {
+      const text = Buffer.concat(chunks);
+      writeFileSync(log, text);
+      process.stdout.write(`\n----- boot ${name} -----\n${text}`);
       res(code ?? (signal ? 128 : 1));
     });
   });
@@ -447,6 +519,7 @@ function analyse(boots, { out, setupMs, wallMs }) {
     return {
       name: b.name,
       exit: b.exit,
+      ...(b.retried && { retried: b.retried }),
       wallMs: Math.round(b.wallMs),
       kernel: g?.kernel,
       devices: g?.devices,
@@ -454,7 +527,7 @@ function analyse(boots, { out, setupMs, wallMs }) {
       bootToCommandS: g?.uptimeAtStart,
       guestRunMs: guestMs,
       overheadMs: guestMs !== undefined ? Math.round(b.wallMs - guestMs) : undefined,
-      phases: (g?.phases ?? []).map((p) => ({ name: p.name, durationMs: p.durationMs, ...(p.verdict && { verdict: p.verdict }), ...(p.exit !== undefined && { exit: p.exit }), ...(p.error && { error: p.error }) })),
+      phases: (g?.phases ?? []).map((p) => ({ name: p.name, durationMs: p.durationMs, cpuBusy: p.cpuBusy, ...(p.verdict && { verdict: p.verdict }), ...(p.exit !== undefined && { exit: p.exit }), ...(p.error && { error: p.error }) })),
       console: relative(ROOT, join(b.dir, 'console.log')),
       problems: scan.problems,
       consoleMissing: Boolean(scan.missing),
@@ -468,8 +541,9 @@ function analyse(boots, { out, setupMs, wallMs }) {
     tests.total += report.summary.tests;
     for (const [k, v] of Object.entries(report.summary.outcomes)) tests.outcomes[k] = (tests.outcomes[k] ?? 0) + v;
     for (const rule of report.rules) {
-      const r = rules.get(rule.id) ?? { id: rule.id, tier: rule.tier, severity: rule.severity, verdicts: {}, failures: [], skips: [] };
+      const r = rules.get(rule.id) ?? { id: rule.id, tier: rule.tier, severity: rule.severity, verdicts: {}, failures: [], skips: [], devices: { pass: 0, fail: 0 } };
       r.verdicts[phase] = rule.verdict;
+      for (const v of Object.values(rule.byTarget ?? {})) if (v === 'pass' || v === 'fail') r.devices[v]++;
       rules.set(rule.id, r);
     }
     for (const t of report.tests) {
@@ -487,13 +561,16 @@ function analyse(boots, { out, setupMs, wallMs }) {
     if (r.verdict === 'fail') failures.push(`rule ${r.id} fails on the real kernel: ${r.failures[0] ?? Object.entries(r.verdicts).map(([p, x]) => `${p}=${x}`).join(' ')}`);
   }
   const count = (v) => [...rules.values()].filter((r) => r.verdict === v).length;
-  const mustRun = MUST_RUN.map(([id, what]) => ({ id, what, verdict: rules.get(id)?.verdict ?? 'absent' }));
-  const ranAll = boots.some((b) => b.name === 'main') && boots.some((b) => b.name === TAINTING_RULES[0]);
+  // A required path must have run and passed on the kernel: on at least one device, and failed on none
+  // (a rule is "not run" overall when some devices cannot run it, e.g. memdevs in a CXL region).
+  const ran = (r) => (!r ? 'absent' : r.verdict === 'fail' || r.devices.fail ? 'fail' : r.devices.pass ? 'pass' : r.verdict);
+  const mustRun = MUST_RUN.map(([id, what]) => ({ id, what, verdict: ran(rules.get(id)), devices: rules.get(id)?.devices }));
+  const ranAll = boots.some((b) => b.name === 'main') && TAINTING_RULES.slice(1).every((r) => boots.some((b) => b.name === r));
   if (ranAll) for (const m of mustRun) if (m.verdict !== 'pass') failures.push(`${m.id} (${m.what}) did not pass on the real kernel: ${m.verdict}`);
 
   // The differential.
-  const main = boots.find((b) => b.name === 'main');
-  const diff = main ? readJson(join(main.dir, 'differential.json')) : undefined;
+  const diffBoot = boots.find((b) => b.args.includes('--differential'));
+  const diff = diffBoot ? readJson(join(diffBoot.dir, 'differential.json')) : undefined;
   let differential;
   if (diff) {
     differential = {
@@ -503,11 +580,11 @@ function analyse(boots, { out, setupMs, wallMs }) {
       skipped: diff.skipped.length,
       taintCompared: diff.taintCompared,
       durationMs: diff.durationMs,
-      file: relative(ROOT, join(main.dir, 'differential.json')),
+      file: relative(ROOT, join(diffBoot.dir, 'differential.json')),
     };
     for (const d of diff.disagreements) failures.push(`differential: ${d.probe}: ${d.fields.join(', ')}`);
     for (const t of [...diff.transcripts.a, ...diff.transcripts.b]) if (t.error) failures.push(`differential: ${t.probe}: ${t.error}`);
-  } else if (main) {
+  } else if (diffBoot) {
     failures.push('differential: no result (differential.json missing)');
   }
 
@@ -554,7 +631,8 @@ function render(s) {
   L.push(`fwctl-cts on the real kernel: Linux ${s.kernel ?? '?'} with cxl_test (${s.devices ?? '?'} fwctl devices)`);
   L.push(`  time: setup ${sec(s.timings.setupMs)}, ${s.timings.boots} boot(s): VM overhead ${sec(s.timings.overheadMs)} + guest runs ${sec(s.timings.guestRunMs)}; wall ${sec(s.timings.wallMs)}`);
   for (const b of s.boots) {
-    const phases = b.phases.map((p) => `${p.name} ${sec(p.durationMs)}${p.verdict ? ` ${p.verdict}` : ''}${p.exit !== undefined ? ` exit ${p.exit}` : ''}${p.error ? ' ERROR' : ''}`).join(', ');
+    const phases = b.phases.map((p) => `${p.name} ${sec(p.durationMs)}${p.cpuBusy !== undefined ? ` (${p.cpuBusy}% busy)` : ''}${p.verdict ? ` ${p.verdict}` : ''}${p.exit !== undefined ? ` exit ${p.exit}` : ''}${p.error ? ' ERROR' : ''}`).join(', ');
+    if (b.retried) L.push(`    ${b.name}: ${b.retried} (the first console: ${s.out}/${b.name}/console.first-boot.log)`);
     L.push(`    ${b.name}: ${sec(b.wallMs)} (command started ${b.bootToCommandS?.toFixed(1) ?? '?'} s after kernel start; device ${b.device ?? '?'}): ${phases}`);
   }
   const oc = Object.entries(s.tests.outcomes).filter(([, v]) => v).map(([k, v]) => `${v} ${k}`).join(', ');
@@ -564,6 +642,9 @@ function render(s) {
   for (const r of s.ruleTable.filter((x) => x.verdict === 'not-run')) L.push(`    not run ${r.id}: ${r.why?.[0] ?? 'no test ran'}`);
   const bad = s.mustRun.filter((m) => m.verdict !== 'pass');
   L.push(`  required paths: ${bad.length ? bad.map((m) => `${m.id} ${m.verdict}`).join(', ') : `all ${s.mustRun.length} ran and passed (no CAP_SYS_RAWIO, several descriptors, unregister, taint on a clean kernel, robustness)`}`);
+  for (const m of s.mustRun.filter((x) => x.verdict === 'pass' && s.ruleTable.find((r) => r.id === x.id)?.verdict === 'not-run')) {
+    L.push(`    ${m.id}: passed on ${m.devices.pass} device(s); ${s.ruleTable.find((r) => r.id === m.id)?.why?.[0] ?? 'not run on the others'}`);
+  }
   if (s.differential) {
     const d = s.differential;
     L.push(`  differential ${d.targets.a} vs ${d.targets.b}: ${d.probes} probes, ${d.disagreements.length} disagreement(s), ${d.skipped} skipped, taint ${d.taintCompared ? 'compared' : 'not compared'} (${s.differential.file})`);

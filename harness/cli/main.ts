@@ -16,8 +16,10 @@ import { createTarget } from '../targets/registry.js';
 import { SimTarget } from '../targets/sim.js';
 import { expandTargets, parseTarget } from '../targets/spec.js';
 import type { TargetOptions } from '../targets/target.js';
+import { serveAgent } from '../wire/agent.js';
 import { serve } from '../wire/server.js';
 import { VERSION } from '../version.js';
+import { runDifferential } from './differential.js';
 import { renderDryRun } from './dry-run.js';
 import { takeInventory, renderInventory } from './inventory.js';
 import { ALL_MODELS, listRules } from './list.js';
@@ -170,11 +172,26 @@ export function buildProgram(): Command {
     .requiredOption('-t, --target <spec>', 'the device to serve, e.g. dev:/dev/fwctl/fwctl0')
     .action(async (o: { target: string } & AllowFlags) => {
       const options = allowsFrom(o);
-      const target = await createTarget(o.target, options);
-      // The agent's operator decides what the harness may do, whatever the target would allow.
-      const own = target.description.allows;
-      target.description.allows = { taint: own.taint && options.allow.taint, destructive: own.destructive && options.allow.destructive, hazards: own.hazards && options.allow.hazards };
-      await serve(target, process.stdin, process.stdout);
+      await serveAgent(await createTarget(o.target, options), options.allow);
+    });
+
+  withAllowFlags(program
+    .command('differential'))
+    .usage('--b <target> [--a <target>] [--grep <text>] [--json <file>] [--kmsg] [--allow-taint] [--allow-destructive] [--allow-hazards]')
+    .description('run the same probes against two targets and list every disagreement (errno, bytes, out_len, taint) by probe')
+    .requiredOption('--b <target>', 'the target to compare, e.g. dev:/dev/fwctl/fwctl0, exec:…, sim:cxl+<defect>')
+    .option('--a <target>', 'the target to compare it with', 'sim:cxl@1.0')
+    .option('--grep <text>', 'only probes whose name contains this')
+    .option('--json <file>', 'write the whole result (every transcript) to this JSON file')
+    .option('--kmsg', 'write a marker to /dev/kmsg before each probe, to trace kernel warnings to probes')
+    .addHelpText('after', `
+Exit codes:
+  0  the targets agree on every probe compared
+  1  a disagreement, a probe that threw on either side, or no probe compared
+  2  bad input (target, --grep matching nothing, --json file), a target that could not be run,
+     or a real device without --allow-taint --allow-destructive (the probes taint and write)`)
+    .action(async (o: { a: string; b: string; grep?: string; json?: string; kmsg?: boolean } & AllowFlags) => {
+      process.exitCode = await runDifferential({ a: o.a, b: o.b, grep: o.grep, json: o.json, kmsg: Boolean(o.kmsg), allow: allowsFrom(o).allow }, process.stdout);
     });
 
   program

@@ -101,7 +101,10 @@ export interface TestEntry {
   target: string;
   rules: string[];
   requires?: string[];
-  exclusive?: boolean;
+  /**
+   * On a device every worker shares: false, or what the test must run alone on ('device': nothing else on its device and one such test at a time; 'kernel': nothing else at all).
+   */
+  exclusive?: false | "device" | "kernel";
   outcome: Outcome;
   durationMs: number;
   skipReason?: string;

@@ -7,7 +7,7 @@
  * inventory, and a device that cannot be opened is still worth listing. The
  * sysfs and /dev roots are parameters so tests can build a fake tree.
  */
-import { lstatSync, readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FWCTL_INFO, INFO_SIZE, decodeInfo, deviceTypeName, encodeInfo } from '../../uapi/fwctl.js';
 import { O_CLOEXEC, O_RDONLY, close, ioctlBuffer, open } from './libc.js';
@@ -72,9 +72,12 @@ export function discoverDevices(opts: DiscoveryRoots = {}): DiscoveredDevice[] {
   return names.map((name) => describe(name, join(classDir, name), sysfs, dev, opts.info ?? true));
 }
 
-/** One device; `name` must exist under `/sys/class/fwctl`. */
+/** One device, or undefined when there is no `/sys/class/fwctl/<name>`. Asks only that device for FWCTL_INFO. */
 export function discoverDevice(name: string, opts: DiscoveryRoots = {}): DiscoveredDevice | undefined {
-  return discoverDevices(opts).find((d) => d.name === name);
+  const sysfs = opts.sysfs ?? '/sys';
+  const entry = join(sysfs, 'class', 'fwctl', name);
+  if (!/^fwctl\d+$/.test(name) || !existsSync(entry)) return undefined;
+  return describe(name, entry, sysfs, opts.dev ?? '/dev', opts.info ?? true);
 }
 
 function describe(name: string, entry: string, sysfs: string, dev: string, info: boolean): DiscoveredDevice {
@@ -204,4 +207,9 @@ export function readTaint(proc = '/proc'): number {
   const text = readFileSync(join(proc, 'sys', 'kernel', 'tainted'), 'utf8').trim();
   if (!/^\d+$/.test(text)) throw new Error(`unexpected ${join(proc, 'sys/kernel/tainted')} content: ${JSON.stringify(text)}`);
   return Number(text);
+}
+
+/** `dev:<node>` for every device found: what `dev:all` stands for. */
+export function devTargets(roots: DiscoveryRoots = {}): string[] {
+  return discoverDevices({ ...roots, info: false }).map((d) => `dev:${d.node}`);
 }

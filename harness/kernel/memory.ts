@@ -17,6 +17,7 @@
  * other's guard pages.
  */
 import { readFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import { CtsError } from '../errors.js';
 import { PAGE_SIZE, USER_MEMORY_BASE, type UserBuffer } from '../targets/target.js';
 import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE, fullyMapped, mmap, munmap, view } from './libc.js';
@@ -31,8 +32,15 @@ interface Segment {
   mapped: number;
 }
 
+/**
+ * Each thread starts its search in its own terabyte above the reference base
+ * (the main thread at the base itself): workers allocating at the same time
+ * then do not leapfrog each other through the same holes.
+ */
+const THREAD_START = USER_MEMORY_BASE + (BigInt(threadId % 32) << 40n);
+
 export class ProcessMemory {
-  private next = USER_MEMORY_BASE;
+  private next = THREAD_START;
   private readonly segments = new Map<bigint, Segment>();
 
   /**

@@ -1,7 +1,7 @@
 /** Run a plan on the pool: chunk each group into tasks, requeue what a crash left unstarted. */
 import type { Plan, PlanGroup } from '../plan/plan.js';
 import type { WorkerPool } from './pool.js';
-import type { CollectedTest, TestResult } from './types.js';
+import type { CollectedTest, Exclusive, TestResult } from './types.js';
 
 interface Task {
   group: PlanGroup;
@@ -36,13 +36,69 @@ export async function executePlan(pool: WorkerPool, plan: Plan, onResult: (r: Te
     // Each requeue drops the culprit, so this always terminates.
     if (unstarted.length) await runGroup(group, unstarted);
   };
-  // On a device every worker shares, tests marked exclusive (taint, hot-plug,
-  // resource counts) run after everything else, one at a time.
+
+  // On a device every worker shares, exclusive tests leave the ordinary tasks.
+  // 'device' tests (hot-unplug, resource counts) run once their device has
+  // nothing else left, with nothing else on that device, while the other
+  // devices' tests go on. Those that unplug the device run one at a time: an
+  // unplugged device comes back under the lowest free number, so two at once
+  // could swap devices' names. 'kernel' tests (taint, the kernel log) run
+  // after everything, alone.
   const shared = new Set(plan.targets.filter((t) => t.description?.shared).map((t) => t.spec));
-  const alone = (g: PlanGroup) => (shared.has(g.target) ? g.tests.filter((t) => t.exclusive) : []);
-  const together = plan.groups.map((g) => ({ ...g, tests: g.tests.filter((t) => !alone(g).includes(t)) })).filter((g) => g.tests.length);
-  await Promise.all(tasks(together, pool.threads).map((t) => runGroup(t.group, t.tests)));
-  for (const g of plan.groups) for (const test of alone(g)) await runGroup(g, [test]);
+  const alone = (g: PlanGroup, kind: Exclusive) => (shared.has(g.target) ? g.tests.filter((t) => t.exclusive === kind) : []);
+  const together = plan.groups.map((g) => ({ ...g, tests: g.tests.filter((t) => !shared.has(g.target) || !t.exclusive) })).filter((g) => g.tests.length);
+  const queue = tasks(together, pool.threads);
+  // A group's exclusive tests of a kind go in one task: they run one after another anyway, and a task costs a target and a suite load.
+  const deviceWork = plan.groups.flatMap((g) => {
+    const tests = alone(g, 'device');
+    const unplug = tests.filter((t) => t.requires.includes('hotplug'));
+    const rest = tests.filter((t) => !unplug.includes(t));
+    return [
+      ...(rest.length ? [{ group: g, tests: rest, unplugs: false }] : []),
+      ...(unplug.length ? [{ group: g, tests: unplug, unplugs: true }] : []),
+    ];
+  });
+  if (deviceWork.length) {
+    // Device by device, so that devices finish their ordinary tasks early and their exclusive tests can start.
+    const order = new Map(plan.targets.map((t, i) => [t.spec, i]));
+    queue.sort((a, b) => order.get(a.group.target)! - order.get(b.group.target)! || b.weight - a.weight);
+  }
+  const left = new Map<string, number>();
+  for (const t of queue) left.set(t.group.target, (left.get(t.group.target) ?? 0) + 1);
+  const ready: typeof deviceWork = [];
+  const release = (target: string) => ready.push(...deviceWork.filter((d) => d.group.target === target));
+  for (const target of new Set(deviceWork.map((d) => d.group.target))) if (!left.get(target)) release(target);
+  const busy = new Set<string>();
+  let unplugging = false;
+  const runExclusive = async (w: (typeof deviceWork)[number]): Promise<void> => {
+    busy.add(w.group.target);
+    if (w.unplugs) unplugging = true;
+    try {
+      await runGroup(w.group, w.tests);
+    } finally {
+      busy.delete(w.group.target);
+      if (w.unplugs) unplugging = false;
+    }
+  };
+  // One lane per worker; exclusive work that may start goes before the next task.
+  const lane = async (): Promise<void> => {
+    for (;;) {
+      const i = ready.findIndex((w) => !busy.has(w.group.target) && !(w.unplugs && unplugging));
+      if (i >= 0) {
+        await runExclusive(ready.splice(i, 1)[0]!);
+        continue;
+      }
+      const task = queue.shift();
+      if (!task) return; // what is left waits on a lane still running: that lane carries on with it
+      await runGroup(task.group, task.tests);
+      const n = left.get(task.group.target)! - 1;
+      left.set(task.group.target, n);
+      if (n === 0) release(task.group.target);
+    }
+  };
+  await Promise.all(Array.from({ length: pool.threads }, lane));
+  while (ready.length) await runExclusive(ready.shift()!);
+  for (const g of plan.groups) if (alone(g, 'kernel').length) await runGroup(g, alone(g, 'kernel'));
   // Report in plan order, whatever order the workers finished in.
   return plan.groups.flatMap((g) => g.tests.map((t) => byId.get(`${g.target}|${t.id}`)!).filter(Boolean));
 }

@@ -18,6 +18,9 @@ export interface TestError {
   actual?: string;
 }
 
+/** What a test must not run beside, on a device every worker shares. */
+export type Exclusive = 'device' | 'kernel';
+
 /** A test as the collector found it, before running. */
 export interface CollectedTest {
   /** Stable within a suite: `<suite>::<full title>`. */
@@ -26,7 +29,8 @@ export interface CollectedTest {
   title: string;
   rules: string[];
   requires: string[];
-  exclusive: boolean;
+  /** Whether it must run alone on a shared device: see suites/support/check.ts. */
+  exclusive: Exclusive | false;
   /** Relative cost, from the test's own timeout (1 for the default): heavy tasks are scheduled first. */
   weight: number;
 }

@@ -2,20 +2,51 @@
  * Validate a JSON input file against one of our schemas. Errors name the
  * file, the JSON pointer and what was expected, one line each.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { CtsError } from '../errors.js';
 import { SCHEMAS_DIR } from '../paths.js';
 
-const ajv = new Ajv({ strict: true, strictRequired: false, allErrors: true, discriminator: true });
-const compiled = new Map<string, ValidateFunction>();
+export const AJV_OPTIONS: Options = { strict: true, strictRequired: false, allErrors: true, discriminator: true };
 
+/** What scripts/gen-validators.mjs writes at build time: one function per schema, and the schema's hash. */
+interface Precompiled {
+  schemaHashes: Record<string, string>;
+  [schema: string]: ValidateFunction | Record<string, string>;
+}
+
+const require = createRequire(import.meta.url);
+const compiled = new Map<string, ValidateFunction>();
+let precompiled: Precompiled | null | undefined;
+let ajv: Ajv | undefined;
+
+/**
+ * The build's precompiled validator when it was made from this very schema
+ * text; otherwise (no build step, a schema edited since) compile it now. Ajv
+ * itself is only loaded then: importing and compiling costs ~100 ms here and
+ * seconds in the emulated VM, in every worker and agent process.
+ */
 function validator(schema: string): ValidateFunction {
   let v = compiled.get(schema);
-  if (!v) {
-    v = ajv.compile(JSON.parse(readFileSync(`${SCHEMAS_DIR}${schema}.schema.json`, 'utf8')));
-    compiled.set(schema, v);
+  if (v) return v;
+  const text = readFileSync(`${SCHEMAS_DIR}${schema}.schema.json`, 'utf8');
+  if (precompiled === undefined) {
+    try {
+      precompiled = require('../generated/validators.cjs') as Precompiled;
+    } catch {
+      precompiled = null;
+    }
   }
+  const built = precompiled?.[schema];
+  if (typeof built === 'function' && precompiled?.schemaHashes[schema] === createHash('sha256').update(text).digest('hex')) {
+    v = built;
+  } else {
+    ajv ??= new (require('ajv') as typeof import('ajv')).Ajv(AJV_OPTIONS);
+    v = ajv.compile(JSON.parse(text));
+  }
+  compiled.set(schema, v);
   return v;
 }
 

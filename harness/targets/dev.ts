@@ -13,19 +13,20 @@
  * deviceState, kernelDriver and functionReset (no generic way to observe them
  * on real hardware). Their tests skip with the reason, never pass.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync, constants as fsc, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, realpathSync, constants as fsc, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CtsError } from '../errors.js';
-import { discoverDevices, readTaint, type DiscoveredDevice, type DiscoveryRoots } from '../kernel/discovery.js';
+import { devTargets, discoverDevice, discoverDevices, readTaint, type DiscoveredDevice, type DiscoveryRoots } from '../kernel/discovery.js';
 import * as libc from '../kernel/libc.js';
 import { ProcessMemory } from '../kernel/memory.js';
 import { ROOT } from '../paths.js';
 import { FWCTL_RPC, deviceTypeName } from '../../uapi/fwctl.js';
-import { agentProcess } from './exec.js';
 import type { TargetSpec } from './spec.js';
 import {
   PAGE_SIZE,
   SyscallError,
+  type PartName,
   type SyscallResult,
   type Target,
   type TargetDescription,
@@ -39,6 +40,7 @@ const CAP_SYS_RAWIO = 17n;
 
 /** The cxl_test platform driver whose devices carry the mock memdevs (digest §6). */
 const MOCK_MEM_DRIVER = 'cxl_mock_mem';
+const AGENT_ENTRY = fileURLToPath(new URL('../wire/agent-process.js', import.meta.url));
 
 /** How long a rebind may take to bring the fwctl node back (emulated guests are slow). */
 const REGISTER_TIMEOUT_MS = 30_000;
@@ -51,6 +53,7 @@ export interface DevRoots extends Omit<DiscoveryRoots, 'info'> {
 
 export class DevTarget implements Target {
   readonly description: TargetDescription;
+  readonly unavailable: Partial<Record<PartName, string>> = {};
   readonly parts: TargetParts;
   private readonly memory = new ProcessMemory();
   /** Descriptors this target opened. Others get EBADF without a syscall: they may be Node's own. */
@@ -60,6 +63,8 @@ export class DevTarget implements Target {
   private readonly hotplugState?: MockMemdev;
   /** hotplug.register() gave the device a new number; restore it when the descriptors are gone. */
   private moved = false;
+  /** The device is a cxl_test mock: its firmware is kernel memory, and no RPC can block. */
+  private readonly answersFromMemory: boolean;
   /** How long an agent child may take to answer (the per-test timeout). */
   private readonly callTimeoutMs: number;
 
@@ -69,7 +74,7 @@ export class DevTarget implements Target {
       throw new CtsError('CTS_E_TARGET_SPEC', `'${spec.text}' stands for several devices and must be expanded first`, `the devices here: ${devTargets(roots).join(' ') || 'none'}`);
     }
     const name = basename(spec.path);
-    const found = discoverDevices(roots).find((d) => d.name === name);
+    const found = discoverDevice(name, roots);
     if (!found) {
       const others = devTargets(roots);
       throw new CtsError(
@@ -103,7 +108,13 @@ export class DevTarget implements Target {
       ...(existsSync(join(ROOT, 'profiles', `${profile}.json`)) && { profile }),
     };
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
-    if (options.allow.destructive) this.hotplugState = MockMemdev.of(found, roots);
+    const mock = MockMemdev.of(found, roots);
+    this.answersFromMemory = mock !== undefined;
+    if (mock && !options.allow.destructive) this.unavailable.hotplug = 'unbinding the cxl_mock_mem driver needs --allow-destructive';
+    else if (mock?.region) {
+      // Unbinding a region member tears the region down, which can warn in the CXL region core: not fwctl's doing.
+      this.unavailable.hotplug = `${found.parent} is part of CXL ${mock.region}: unbinding it would tear the region down`;
+    } else this.hotplugState = mock;
     this.parts = this.makeParts(roots);
   }
 
@@ -114,8 +125,11 @@ export class DevTarget implements Target {
       fileOps: { call: async (fd, op) => this.fileOp(fd, op) },
     };
     if (kmsgReadable()) parts.kernelLog = { read: async (from = 0) => readKmsg().slice(from) };
-    // Other processes are `fwctl-cts agent` children on this device; without CAP_SYS_RAWIO via setpriv.
-    const agent = (prefix: string) => agentProcess(`${prefix}${shellQuote(process.execPath)} ${shellQuote(join(ROOT, 'bin/fwctl-cts.js'))} agent --target ${shellQuote(this.description.spec)}`, this.callTimeoutMs);
+    // Other processes are agent children on this device (harness/wire/agent-process.ts); without CAP_SYS_RAWIO via setpriv.
+    const agent = async (prefix: string) => {
+      const { agentProcess } = await import('./exec.js');
+      return agentProcess(`${prefix}${shellQuote(process.execPath)} --single-threaded ${shellQuote(AGENT_ENTRY)} ${shellQuote(this.description.spec)}`, this.callTimeoutMs);
+    };
     parts.processes = { spawn: () => agent('') };
     if (this.description.capSysRawio && setprivPath()) {
       parts.credentials = { withoutRawio: () => agent(`${setprivPath()} --inh-caps=-sys_rawio --bounding-set=-sys_rawio `) };
@@ -153,10 +167,15 @@ export class DevTarget implements Target {
     return r.ret;
   }
 
-  /** FWCTL_RPC goes to koffi's thread pool: it waits on firmware and may block. */
+  /**
+   * FWCTL_RPC goes to koffi's thread pool: it waits on firmware and may
+   * block, and a blocked worker thread could not even be stopped. A cxl_test
+   * mock answers from memory, so there the call is made in this thread, which
+   * costs ~8 µs instead of ~500 µs in the emulated VM (npm run bench:kernel).
+   */
   async ioctl(fd: number, request: number, arg: bigint): Promise<SyscallResult> {
     if (!this.fds.has(fd)) return { ret: -1, errno: 'EBADF' };
-    return request === FWCTL_RPC ? libc.ioctlAsync(fd, request, arg) : libc.ioctl(fd, request, arg);
+    return request === FWCTL_RPC && !this.answersFromMemory ? libc.ioctlAsync(fd, request, arg) : libc.ioctl(fd, request, arg);
   }
 
   async close(fd: number): Promise<SyscallResult> {
@@ -208,11 +227,6 @@ export class DevTarget implements Target {
     if (mock.unbound) await mock.bind().catch(() => undefined);
     await this.restoreName();
   }
-}
-
-/** `dev:<node>` for every device found, for expanding `dev:all`. */
-export function devTargets(roots: DiscoveryRoots = {}): string[] {
-  return discoverDevices({ ...roots, info: false }).map((d) => `dev:${d.node}`);
 }
 
 /** Whether CapEff holds capability `cap`; undefined when /proc/self/status cannot tell. */
@@ -284,6 +298,8 @@ class MockMemdev {
   private constructor(
     private readonly platformDir: string,
     private readonly roots: DiscoveryRoots,
+    /** The CXL region this memdev's endpoint decodes for (cxl_test auto-assembles region0), if any. */
+    readonly region: string | undefined,
   ) {}
 
   /** The mock memdev behind `found`, or undefined when it is anything else. */
@@ -291,7 +307,7 @@ class MockMemdev {
     if (!found.parentPath || !/^mem\d+$/.test(found.parent ?? '')) return undefined;
     const platformDir = dirname(found.parentPath);
     if (linkBase(join(platformDir, 'driver')) !== MOCK_MEM_DRIVER) return undefined;
-    return new MockMemdev(platformDir, { sysfs: roots.sysfs, dev: roots.dev });
+    return new MockMemdev(platformDir, { sysfs: roots.sysfs, dev: roots.dev }, regionOf(found.parent!, roots.sysfs ?? '/sys'));
   }
 
   private get driverDir(): string {
@@ -340,6 +356,32 @@ class MockMemdev {
     }, `a fwctl device under ${basename(this.platformDir)} after binding it`);
     return dev!;
   }
+}
+
+/**
+ * The region a memdev takes part in: its endpoint port (the cxl bus device
+ * endpointN whose uport is the memdev) has a decoder with a region set.
+ */
+function regionOf(memdev: string, sysfs: string): string | undefined {
+  const bus = join(sysfs, 'bus', 'cxl', 'devices');
+  let entries: string[];
+  try {
+    entries = readdirSync(bus);
+  } catch {
+    return undefined;
+  }
+  for (const ep of entries.filter((n) => n.startsWith('endpoint'))) {
+    if (linkBase(join(bus, ep, 'uport')) !== memdev) continue;
+    for (const d of readdirSync(join(bus, ep)).filter((n) => n.startsWith('decoder'))) {
+      try {
+        const region = readFileSync(join(bus, ep, d, 'region'), 'utf8').trim();
+        if (region) return region;
+      } catch {
+        // no region attribute: not an endpoint decoder
+      }
+    }
+  }
+  return undefined;
 }
 
 async function until(ready: () => boolean, what: string): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import { FWCTL_INFO, FWCTL_RPC, decodeRpc, scopeName } from '../../uapi/fwctl.js';
 import type { Evidence } from '../runner/types.js';
-import { PAGE_SIZE, USER_MEMORY_BASE, type SyscallResult, type Target, type TargetDescription, type TargetParts, type TargetProcess, type UserBuffer } from './target.js';
+import { PAGE_SIZE, USER_MEMORY_BASE, type PartName, type SyscallResult, type Target, type TargetDescription, type TargetParts, type TargetProcess, type UserBuffer } from './target.js';
 
 const LOG_LIMIT = 500;
 
@@ -58,10 +58,12 @@ class DryProcess implements TargetProcess {
 export class DryRunTarget extends DryProcess implements Target {
   readonly description: TargetDescription;
   readonly parts: TargetParts;
+  readonly unavailable?: Partial<Record<PartName, string>>;
 
   constructor(real: Target) {
     super([]);
     this.description = { ...real.description };
+    this.unavailable = real.unavailable;
     // The same parts, answering without touching anything.
     const has = (k: keyof TargetParts) => real.parts[k] !== undefined;
     const child = async () => new DryProcess(this.log);

@@ -1,14 +1,13 @@
 import { DryRunTarget } from './dryrun.js';
-import { ExecTarget } from './exec.js';
-import { DevTarget } from './dev.js';
-import { SimTarget } from './sim.js';
 import { parseTarget } from './spec.js';
 import { SAFE, type Target, type TargetOptions } from './target.js';
 
 /**
  * Make a target from its string. Unknown kinds are a typed error, never a
  * crash. `options` carry what the user unlocked (real devices honour them;
- * a simulated kernel is thrown away, so it allows everything).
+ * a simulated kernel is thrown away, so it allows everything). Each kind is
+ * loaded when first used: a dev: run never loads the reference driver or the
+ * wire client, which matters where start-up is slow (the emulated VM).
  */
 export async function createTarget(text: string, options: TargetOptions = SAFE): Promise<Target> {
   if (options.dryRun) {
@@ -20,10 +19,10 @@ export async function createTarget(text: string, options: TargetOptions = SAFE):
   const spec = parseTarget(text);
   switch (spec.kind) {
     case 'sim':
-      return new SimTarget(spec);
+      return new (await import('./sim.js')).SimTarget(spec);
     case 'exec':
-      return ExecTarget.create(spec, options);
+      return (await import('./exec.js')).ExecTarget.create(spec, options);
     case 'dev':
-      return DevTarget.create(spec, options);
+      return (await import('./dev.js')).DevTarget.create(spec, options);
   }
 }

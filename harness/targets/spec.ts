@@ -1,5 +1,5 @@
 import { CtsError } from '../errors.js';
-import { devTargets } from './dev.js';
+import { devTargets } from '../kernel/discovery.js';
 import { DEFECTS, MODELS, defectsFor } from '../../reference-driver/index.js';
 
 /** A parsed target string. */

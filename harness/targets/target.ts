@@ -193,6 +193,8 @@ export const SAFE: TargetOptions = { allow: { taint: false, destructive: false, 
 export interface Target extends TargetProcess {
   readonly description: TargetDescription;
   readonly parts: TargetParts;
+  /** Why a part is missing, when the target knows better than "does not provide" (the skip reason). */
+  readonly unavailable?: Partial<Record<PartName, string>>;
   /** Release everything the target holds. */
   dispose(): Promise<void>;
 }

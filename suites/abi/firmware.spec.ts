@@ -66,7 +66,7 @@ const stableAt = (dev: Device) => dev.commands.filter((c) => c.stability === 'st
 const debugAt = (dev: Device) => dev.commands.filter((c) => c.stability === 'debug' && (c.effects === 'read-only' || c.effects === 'debug-read'));
 
 describe('abi', () => {
-  check('abi.stable-commands-kept', 'every stable command keeps working on the next firmware', { requires: ['firmware'], exclusive: true }, async (t) => {
+  check('abi.stable-commands-kept', 'every stable command keeps working on the next firmware', { requires: ['firmware'], exclusive: 'device' }, async (t) => {
     await walk(t, stableAt, (v, next, a, b) => {
       for (const [name, resp] of a) {
         if (resp === undefined) continue; // not working at v: other rules' business
@@ -75,7 +75,7 @@ describe('abi', () => {
     });
   });
 
-  check('abi.stable-responses-grow', 'stable responses only grow on the next firmware; debug-scope changes are noticed', { requires: ['firmware'], exclusive: true }, async (t) => {
+  check('abi.stable-responses-grow', 'stable responses only grow on the next firmware; debug-scope changes are noticed', { requires: ['firmware'], exclusive: 'device' }, async (t) => {
     await walk(t, (dev) => [...stableAt(dev), ...debugAt(dev)], (v, next, a, b, dev) => {
       for (const [name, resp] of a) {
         const after = b.get(name);
@@ -89,7 +89,7 @@ describe('abi', () => {
     });
   });
 
-  check('abi.debug-commands-kept', 'debug-scope commands also keep working and only grow on the next firmware', { requires: ['firmware'], exclusive: true }, async (t) => {
+  check('abi.debug-commands-kept', 'debug-scope commands also keep working and only grow on the next firmware', { requires: ['firmware'], exclusive: 'device' }, async (t) => {
     let compared = 0;
     await walk(t, debugAt, (v, next, a, b) => {
       for (const [name, resp] of a) {
@@ -104,7 +104,7 @@ describe('abi', () => {
     if (!compared) t.skip('not applicable: no debug-scope read command');
   });
 
-  check('abi.info-grows', 'FWCTL_INFO device data only grows on the next firmware', { requires: ['firmware'], exclusive: true }, async (t) => {
+  check('abi.info-grows', 'FWCTL_INFO device data only grows on the next firmware', { requires: ['firmware'], exclusive: 'device' }, async (t) => {
     const { profile } = await t.device();
     if (!profile.info.hasInfoOp || profile.info.dataLength === 0) return t.skip(`not applicable: ${profile.id} reports no device data`);
     const fw = t.part('firmware');

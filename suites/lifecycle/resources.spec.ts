@@ -29,7 +29,7 @@ async function holdResources(t: Fixture, proc: TargetProcess): Promise<number> {
 }
 
 describe('lifecycle', () => {
-  check('lifecycle.release-on-close', 'closing a descriptor frees the firmware resources it held', { requires: ['resources'], exclusive: true }, async (t) => {
+  check('lifecycle.release-on-close', 'closing a descriptor frees the firmware resources it held', { requires: ['resources'], exclusive: 'device' }, async (t) => {
     const resources = await countable(t);
     const baseline = await resources.count();
     const fd = await holdResources(t, t.target);
@@ -38,7 +38,7 @@ describe('lifecycle', () => {
     expect(await resources.count(), 'resources after close').to.equal(baseline);
   });
 
-  check('lifecycle.release-on-exit', 'a process dying with a descriptor open frees its firmware resources', { requires: ['resources', 'processes'], exclusive: true }, async (t) => {
+  check('lifecycle.release-on-exit', 'a process dying with a descriptor open frees its firmware resources', { requires: ['resources', 'processes'], exclusive: 'device' }, async (t) => {
     const resources = await countable(t);
     const baseline = await resources.count();
     const child = await t.part('processes').spawn();
@@ -48,7 +48,7 @@ describe('lifecycle', () => {
     expect(await resources.count(), 'resources after the child died').to.equal(baseline);
   });
 
-  check('lifecycle.churn', '300 open/RPC/close cycles all succeed: nothing is exhausted', { exclusive: true, timeoutMs: 60_000 }, async (t) => {
+  check('lifecycle.churn', '300 open/RPC/close cycles all succeed: nothing is exhausted', { exclusive: 'device', timeoutMs: 60_000 }, async (t) => {
     const { command, scope } = await t.benign();
     for (let i = 0; i < 300; i++) {
       const fd = await t.open();
@@ -57,7 +57,7 @@ describe('lifecycle', () => {
     }
   });
 
-  check('lifecycle.unregister-releases', 'unregistering with a descriptor open frees its firmware resources', { requires: ['resources', 'hotplug'], exclusive: true }, async (t) => {
+  check('lifecycle.unregister-releases', 'unregistering with a descriptor open frees its firmware resources', { requires: ['resources', 'hotplug'], exclusive: 'device' }, async (t) => {
     const resources = await countable(t);
     const hotplug = t.part('hotplug');
     const baseline = await resources.count();

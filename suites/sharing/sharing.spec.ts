@@ -64,7 +64,7 @@ describe('sharing', () => {
     await t.sendOk(a, query, scopeValue(query.minScope), { params: { objectId: id } });
   });
 
-  check('sharing.kernel-not-blocked', 'the kernel driver\'s own use of a command works while fwctl descriptors are open and busy', { requires: ['kernelDriver'], exclusive: true }, async (t) => {
+  check('sharing.kernel-not-blocked', 'the kernel driver\'s own use of a command works while fwctl descriptors are open and busy', { requires: ['kernelDriver'], exclusive: 'device' }, async (t) => {
     const { command, scope } = await t.benign();
     const fd = await t.open();
     await t.sendOk(fd, command, scope);

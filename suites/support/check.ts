@@ -6,12 +6,18 @@
 import type { PartName } from '../../harness/targets/target.js';
 import { currentTarget } from './context.js';
 import { Fixture } from './fixture.js';
+import type { Exclusive } from '../../harness/runner/types.js';
 
 export interface CheckOptions {
   /** Target parts the test needs; a target without one makes it skip with the reason. */
   requires?: PartName[];
-  /** Taints the kernel or counts device-wide state: never run beside other tests on a shared device. */
-  exclusive?: boolean;
+  /**
+   * On a device every worker shares (real hardware), when the test must run alone:
+   * 'device' (hot-unplug, resource counts): nothing else on its device, and one
+   * such test at a time, while other devices' tests go on; 'kernel' (taint, the
+   * kernel log): nothing else at all.
+   */
+  exclusive?: Exclusive;
   /** Per-test timeout in ms, when the default is not enough. */
   timeoutMs?: number;
 }
@@ -20,7 +26,7 @@ export interface CheckOptions {
 export interface CheckMeta {
   rules: string[];
   requires: PartName[];
-  exclusive: boolean;
+  exclusive: Exclusive | false;
   timeoutMs?: number;
   skipReason?: string;
   evidence: Evidence[];
@@ -57,7 +63,7 @@ export function check(
       if (meta.evidence.length < EVIDENCE_LIMIT) meta.evidence.push(e);
     }, (n) => meta.notices.push(n));
     for (const part of meta.requires) {
-      if (!target.parts[part]) t.skip(`target ${target.description.kind}: does not provide '${part}'`);
+      if (!target.parts[part]) t.skip(target.unavailable?.[part] ?? `target ${target.description.kind}: does not provide '${part}'`);
     }
     try {
       await body(t);

@@ -1,0 +1,29 @@
+/**
+ * Entry point of the agent children a dev: target starts for "another
+ * process" and "a process without CAP_SYS_RAWIO" (under setpriv):
+ *
+ *   node --single-threaded dist/harness/wire/agent-process.js dev:/dev/fwctl/fwctlN
+ *
+ * The same agent as `fwctl-cts agent`, without the CLI: no relaunch, no
+ * commander, no target registry (and so no reference driver), only what a
+ * dev: target loads. Under the VM's emulated CPU, every module loaded costs
+ * tens of milliseconds, and a test waits for its child.
+ */
+import { DevTarget } from '../targets/dev.js';
+import { SAFE } from '../targets/target.js';
+import { serveAgent } from './agent.js';
+
+const spec = process.argv[2] ?? '';
+if (!spec.startsWith('dev:') || spec === 'dev:all') {
+  process.stderr.write(`agent-process: expected one dev: target, not '${spec}'\n`);
+  process.exit(2);
+}
+let target: DevTarget;
+try {
+  // What the harness asks of a child is read-only: it gets SAFE, whatever the parent unlocked.
+  target = await DevTarget.create({ kind: 'dev', path: spec.slice(4), text: spec }, SAFE);
+} catch (e) {
+  process.stderr.write(`agent-process: ${(e as Error).message}\n`);
+  process.exit(2);
+}
+await serveAgent(target, SAFE.allow);
