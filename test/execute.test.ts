@@ -16,25 +16,36 @@ interface Span {
   end: number;
 }
 
+interface StandIn {
+  /** Hand back this many tests of the first task as unstarted, as a worker that died would. */
+  requeue?: number;
+  /** Throw from the nth task. */
+  throwAt?: number;
+}
+
 /** A pool of `threads` that "runs" each test for `ms(test)` milliseconds, logging spans. */
-function standInPool(threads: number, ms: (t: CollectedTest) => number): { pool: WorkerPool; spans: Span[] } {
+function standInPool(threads: number, ms: (t: CollectedTest) => number, opts: StandIn = {}): { pool: WorkerPool; spans: Span[] } {
   const spans: Span[] = [];
-  let clock = 0;
   let running = 0;
+  let calls = 0;
+  let requeue = opts.requeue ?? 0;
   const t0 = performance.now();
   const pool = {
     threads,
     async run(task: { target: string }, tests: CollectedTest[], onResult: (r: TestResult) => void = () => {}) {
+      if (++calls === opts.throwAt) throw new Error('the pool broke');
       running++;
       if (running > threads) throw new Error(`more than ${threads} tasks at once`);
       const start = performance.now() - t0;
-      await new Promise((r) => setTimeout(r, tests.reduce((n, t) => n + ms(t), 0)));
+      const ran = requeue && tests.length > requeue ? tests.slice(0, tests.length - requeue) : tests;
+      const unstarted = tests.slice(ran.length);
+      if (unstarted.length) requeue = 0;
+      await new Promise((r) => setTimeout(r, ran.reduce((n, t) => n + ms(t), 0)));
       running--;
-      clock = performance.now() - t0;
-      spans.push({ target: task.target, tests: tests.map((t) => t.id), exclusive: tests[0]!.exclusive, start, end: clock });
-      const results = tests.map((t) => ({ ...t, target: task.target, outcome: 'pass', durationMs: ms(t) }) as TestResult);
+      spans.push({ target: task.target, tests: ran.map((t) => t.id), exclusive: ran[0]!.exclusive, start, end: performance.now() - t0 });
+      const results = ran.map((t) => ({ ...t, target: task.target, outcome: 'pass', durationMs: ms(t) }) as TestResult);
       results.forEach(onResult);
-      return { results, unstarted: [] };
+      return { results, unstarted };
     },
   } as unknown as WorkerPool;
   return { pool, spans };
@@ -55,18 +66,52 @@ const overlap = (a: Span, b: Span) => a.start < b.end && b.start < a.end;
 describe('scheduling exclusive tests on shared devices', () => {
   const targets = ['dev:/dev/fwctl/fwctl0', 'dev:/dev/fwctl/fwctl1', 'dev:/dev/fwctl/fwctl2'];
 
-  it("runs every test once; 'device' tests never beside their own device's tests, and unplugging ones one at a time", async () => {
-    const { pool, spans } = standInPool(2, (t) => (t.exclusive ? 15 : 10));
+  /** Every test of the plan ran exactly once, counted over what the pool ran. */
+  const ranOnce = (spans: Span[], n: number) => {
+    const all = spans.flatMap((s) => s.tests.map((id) => `${s.target}|${id}`));
+    expect(all).to.have.length(n);
+    expect(new Set(all).size).to.equal(n);
+  };
+
+  for (const threads of [1, 2, 4]) {
+    it(`${threads} worker(s): every test once; 'device' tests after their device's others and beside none of them; unplugging ones one at a time`, async () => {
+      // Quick ordinary tests and slow exclusive ones: with several lanes, unplug work of two devices is ready at once.
+      const { pool, spans } = standInPool(threads, (t) => (t.exclusive ? 20 : 2));
+      const results = await executePlan(pool, plan(targets, true));
+      expect(results).to.have.length(targets.length * 6);
+      ranOnce(spans, targets.length * 6);
+      const device = spans.filter((s) => s.exclusive === 'device');
+      expect(device).to.have.length(targets.length * 2);
+      for (const d of device) {
+        const ordinary = spans.filter((o) => o.target === d.target && !o.exclusive);
+        expect(d.start, `${d.tests} on ${d.target} starts after its device's ordinary tests`).to.be.at.least(Math.max(...ordinary.map((o) => o.end)));
+        expect(spans.filter((o) => o !== d && o.target === d.target && overlap(o, d)), `${d.tests} on ${d.target}`).to.deep.equal([]);
+      }
+      const unplugging = device.filter((s) => s.tests.includes('hotplug'));
+      expect(unplugging).to.have.length(targets.length);
+      for (const u of unplugging) expect(unplugging.filter((o) => o !== u && overlap(o, u)), `${u.tests} on ${u.target}`).to.deep.equal([]);
+      if (threads > 1) {
+        // ... while the others do overlap: device work that does not unplug runs beside another device's unplug.
+        const churn = device.filter((s) => !s.tests.includes('hotplug'));
+        expect(churn.some((c) => unplugging.some((u) => u.target !== c.target && overlap(u, c)))).to.equal(true);
+      }
+    });
+  }
+
+  it('tests a dead worker left unstarted run again, and are reported once', async () => {
+    const { pool, spans } = standInPool(2, () => 2, { requeue: 1 });
     const results = await executePlan(pool, plan(targets, true));
     expect(results).to.have.length(targets.length * 6);
-    const device = spans.filter((s) => s.exclusive === 'device');
-    expect(device).to.have.length(targets.length * 2);
-    const unplugging = device.filter((s) => s.tests.includes('hotplug'));
-    expect(unplugging).to.have.length(targets.length);
-    for (const d of device) {
-      expect(spans.filter((o) => o !== d && o.target === d.target && overlap(o, d)), `${d.tests} on ${d.target}`).to.deep.equal([]);
-    }
-    for (const u of unplugging) expect(unplugging.filter((o) => o !== u && overlap(o, u)), `${u.tests} on ${u.target}`).to.deep.equal([]);
+    ranOnce(spans, targets.length * 6);
+  });
+
+  it('a pool that throws fails the run, after every lane has stopped', async () => {
+    const { pool, spans } = standInPool(2, () => 5, { throwAt: 3 });
+    const err = await executePlan(pool, plan(targets, true)).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(Error).with.property('message', 'the pool broke');
+    const seen = spans.length;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(spans.length, 'nothing runs after the rejection').to.equal(seen);
   });
 
   it("runs 'device' tests beside other devices' ordinary tasks (the wall time they save)", async () => {

@@ -102,9 +102,9 @@ export interface TestEntry {
   rules: string[];
   requires?: string[];
   /**
-   * On a device every worker shares: false, or what the test must run alone on ('device': nothing else on its device and one such test at a time; 'kernel': nothing else at all).
+   * On a device every worker shares: false, or what the test must run alone on ('device': nothing else on its device, and those that unplug it one at a time; 'kernel': nothing else at all). true: a report before 0.4.0 (alone on the device).
    */
-  exclusive?: false | "device" | "kernel";
+  exclusive?: false | true | "device" | "kernel";
   outcome: Outcome;
   durationMs: number;
   skipReason?: string;

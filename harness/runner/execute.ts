@@ -70,14 +70,25 @@ export async function executePlan(pool: WorkerPool, plan: Plan, onResult: (r: Te
   for (const target of new Set(deviceWork.map((d) => d.group.target))) if (!left.get(target)) release(target);
   const busy = new Set<string>();
   let unplugging = false;
+  // Lanes with nothing they may start wait until another lane finishes something.
+  let running = 0;
+  let wake = () => {};
+  let changed = new Promise<void>((r) => (wake = r));
+  const finished = () => {
+    running--;
+    wake();
+    changed = new Promise<void>((r) => (wake = r));
+  };
   const runExclusive = async (w: (typeof deviceWork)[number]): Promise<void> => {
     busy.add(w.group.target);
     if (w.unplugs) unplugging = true;
+    running++;
     try {
       await runGroup(w.group, w.tests);
     } finally {
       busy.delete(w.group.target);
       if (w.unplugs) unplugging = false;
+      finished();
     }
   };
   // One lane per worker; exclusive work that may start goes before the next task.
@@ -89,15 +100,27 @@ export async function executePlan(pool: WorkerPool, plan: Plan, onResult: (r: Te
         continue;
       }
       const task = queue.shift();
-      if (!task) return; // what is left waits on a lane still running: that lane carries on with it
-      await runGroup(task.group, task.tests);
-      const n = left.get(task.group.target)! - 1;
-      left.set(task.group.target, n);
-      if (n === 0) release(task.group.target);
+      if (task) {
+        running++;
+        try {
+          await runGroup(task.group, task.tests);
+        } finally {
+          finished();
+        }
+        const n = left.get(task.group.target)! - 1;
+        left.set(task.group.target, n);
+        if (n === 0) release(task.group.target);
+        continue;
+      }
+      // Nothing to start: done when nothing runs either (work left in `ready` always waits on a running lane).
+      if (running === 0) return;
+      await changed;
     }
   };
-  await Promise.all(Array.from({ length: pool.threads }, lane));
-  while (ready.length) await runExclusive(ready.shift()!);
+  // Every lane runs to its end even if one throws, so nothing is left running behind the caller's back.
+  const lanes = await Promise.allSettled(Array.from({ length: pool.threads }, lane));
+  const failed = lanes.find((l) => l.status === 'rejected');
+  if (failed) throw failed.reason;
   for (const g of plan.groups) if (alone(g, 'kernel').length) await runGroup(g, alone(g, 'kernel'));
   // Report in plan order, whatever order the workers finished in.
   return plan.groups.flatMap((g) => g.tests.map((t) => byId.get(`${g.target}|${t.id}`)!).filter(Boolean));

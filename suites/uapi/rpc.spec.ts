@@ -6,7 +6,7 @@ import { check } from '../support/check.js';
 import { expectErrno, expectOk, rawRpc, rpc } from '../support/uapi.js';
 
 describe('uapi/rpc', () => {
-  check('uapi.rpc.max-len', 'in_len or out_len above 2 MiB gives EMSGSIZE, before the scope check; exactly 2 MiB is allowed', { exclusive: 'device' }, async (t) => {
+  check('uapi.rpc.max-len', 'in_len or out_len above 2 MiB gives EMSGSIZE, before the scope check; exactly 2 MiB is allowed', { exclusive: 'kernel' }, async (t) => {
     const fd = await t.open();
     const { input, outLen, scope } = await t.benign();
     const big = Buffer.alloc(MAX_RPC_LEN + 1);
