@@ -4,9 +4,10 @@
  * raw structs tests build carry real pointers and the kernel's copy_to_user
  * lands in `bytes`.
  *
- * Layout is the reference driver's (reference-driver/kernel/memory.ts): from
- * USER_MEMORY_BASE up, page-aligned, one unmapped guard page after each
- * buffer, so a struct that runs off its buffer faults (EFAULT) as on Linux.
+ * Layout is the reference driver's (reference-driver/kernel/memory.ts):
+ * page-aligned, one unmapped guard page after each buffer, so a struct that
+ * runs off its buffer faults (EFAULT) as on Linux; the main thread starts at
+ * USER_MEMORY_BASE, each worker thread in its own terabyte above it.
  * MAP_FIXED_NOREPLACE means nothing of Node's is ever replaced.
  *
  * Piscina workers share one address space, and each worker (or each target in
@@ -102,7 +103,7 @@ export class ProcessMemory {
       }
       candidate = nextHole(candidate, len);
     }
-    throw new CtsError('CTS_E_INTERNAL', `cannot find room for ${len} bytes of user memory above 0x${USER_MEMORY_BASE.toString(16)}`);
+    throw new CtsError('CTS_E_INTERNAL', `cannot find room for ${len} bytes of user memory above 0x${THREAD_START.toString(16)}`);
   }
 
   private map(addr: bigint, len: number, prot: number): { addr: bigint } | { errno: string } {
