@@ -122,6 +122,18 @@ describe('scheduling exclusive tests on shared devices', () => {
     expect(device.some((d) => ordinary.some((o) => o.target !== d.target && overlap(o, d)))).to.equal(true);
   });
 
+  it('a device with no exclusive work has its tasks last, beside the others\' exclusive tests', async () => {
+    const { pool, spans } = standInPool(2, (t) => (t.exclusive ? 20 : 2));
+    const p = plan(targets, true);
+    // The first device (in plan order) is a memdev that may not be unplugged: no exclusive work.
+    p.groups = p.groups.map((g) => (g.target === targets[0] ? { ...g, tests: g.tests.filter((t) => !t.exclusive) } : g));
+    await executePlan(pool, p);
+    const first = spans.filter((s) => s.target === targets[0]);
+    const exclusive = spans.filter((s) => s.exclusive === 'device');
+    expect(Math.min(...first.map((s) => s.start))).to.be.greaterThan(Math.min(...spans.filter((s) => s.target !== targets[0]).map((s) => s.start)));
+    expect(first.some((f) => exclusive.some((e) => overlap(e, f)))).to.equal(true);
+  });
+
   it("runs 'kernel' tests last, alone", async () => {
     const { pool, spans } = standInPool(2, (t) => (t.exclusive ? 15 : 10));
     await executePlan(pool, plan(targets, true));

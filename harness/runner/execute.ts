@@ -59,8 +59,10 @@ export async function executePlan(pool: WorkerPool, plan: Plan, onResult: (r: Te
     ];
   });
   if (deviceWork.length) {
-    // Device by device, so that devices finish their ordinary tasks early and their exclusive tests can start.
-    const order = new Map(plan.targets.map((t, i) => [t.spec, i]));
+    // Device by device, so that devices finish their ordinary tasks early and their exclusive tests
+    // can start; devices with no exclusive work last, so their tasks fill in beside the last exclusive ones.
+    const withWork = new Set(deviceWork.map((d) => d.group.target));
+    const order = new Map(plan.targets.map((t, i) => [t.spec, (withWork.has(t.spec) ? 0 : plan.targets.length) + i]));
     queue.sort((a, b) => order.get(a.group.target)! - order.get(b.group.target)! || b.weight - a.weight);
   }
   const left = new Map<string, number>();
