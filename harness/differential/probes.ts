@@ -432,24 +432,9 @@ export function buildProbes(): Probe[] {
 
   // ---- FWCTL_RPC delivery (R-1, R-4..R-8) at CONFIGURATION ----
   add(
-    {
-      name: 'R-1 in_len 2 MiB + 1',
-      covers: ['R-1', 'R-8'],
-      phase: 'clean',
-      run: async (p) => [await p.rpc('FWCTL_RPC', await p.open(), { scope: 0, input: sized(gsf(), MAX_RPC_LEN + 1), outLen: 72 })],
-    },
-    {
-      name: 'R-1 out_len 2 MiB + 1',
-      covers: ['R-1', 'R-8'],
-      phase: 'clean',
-      run: async (p) => [await p.rpc('FWCTL_RPC', await p.open(), { scope: 0, input: gsfExact(), outLen: MAX_RPC_LEN + 1, outBuffer: 128 })],
-    },
-    {
-      name: 'R-1 in_len and out_len exactly 2 MiB',
-      covers: ['R-1', 'R-7', 'GET_SUPPORTED_FEATURES'],
-      phase: 'clean',
-      run: async (p) => [await p.rpc('FWCTL_RPC', await p.open(), { scope: 0, input: sized(gsf(), MAX_RPC_LEN), outLen: MAX_RPC_LEN })],
-    },
+    cxlProbe('R-1 in_len 2 MiB + 1', ['R-1', 'R-8'], 'clean', 0, () => sized(gsf(), MAX_RPC_LEN + 1), { outLen: 72 }),
+    cxlProbe('R-1 out_len 2 MiB + 1', ['R-1', 'R-8'], 'clean', 0, () => gsfExact(), { outLen: MAX_RPC_LEN + 1, outBuffer: 128 }),
+    cxlProbe('R-1 in_len and out_len exactly 2 MiB', ['R-1', 'R-7', 'GET_SUPPORTED_FEATURES'], 'clean', 0, () => sized(gsf(), MAX_RPC_LEN), { outLen: MAX_RPC_LEN }),
     {
       name: 'R-4 unmapped request',
       covers: ['R-4', 'R-8'],
@@ -566,18 +551,8 @@ export function buildProbes(): Probe[] {
 
   // ---- scope >= 2 without taint (R-1 before EPERM, unknown scopes) ----
   add(
-    {
-      name: 'R-1 in_len 2 MiB + 1 at DEBUG_WRITE (no taint)',
-      covers: ['R-1', 'R-3'],
-      phase: 'pre-taint',
-      run: async (p) => [await p.rpc('FWCTL_RPC', await p.open(), { scope: 2, input: sized(gsf(), MAX_RPC_LEN + 1), outLen: 72 })],
-    },
-    {
-      name: 'R-1 out_len 2 MiB + 1 at DEBUG_WRITE_FULL (no taint)',
-      covers: ['R-1', 'R-3'],
-      phase: 'pre-taint',
-      run: async (p) => [await p.rpc('FWCTL_RPC', await p.open(), { scope: 3, input: gsfExact(), outLen: MAX_RPC_LEN + 1, outBuffer: 128 })],
-    },
+    cxlProbe('R-1 in_len 2 MiB + 1 at DEBUG_WRITE (no taint)', ['R-1', 'R-3'], 'pre-taint', 2, () => sized(gsf(), MAX_RPC_LEN + 1), { outLen: 72 }),
+    cxlProbe('R-1 out_len 2 MiB + 1 at DEBUG_WRITE_FULL (no taint)', ['R-1', 'R-3'], 'pre-taint', 3, () => gsfExact(), { outLen: MAX_RPC_LEN + 1, outBuffer: 128 }),
     {
       name: 'R-2 DEBUG_WRITE_FULL without CAP_SYS_RAWIO (no taint)',
       covers: ['R-2', 'R-8'],
