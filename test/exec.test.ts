@@ -12,8 +12,11 @@ import { fileURLToPath } from 'node:url';
 import type { Report } from '../harness/generated/report.js';
 import { ROOT } from '../harness/paths.js';
 import { runConformance } from '../harness/run.js';
+import { lentAgentProcess } from '../harness/targets/exec.js';
+import { FWCTL_INFO, INFO_SIZE, encodeInfo } from '../uapi/fwctl.js';
 
 const BAD = fileURLToPath(new URL('./fixtures/drivers/bad-driver.js', import.meta.url));
+const LENT = fileURLToPath(new URL('./fixtures/drivers/lent-driver.js', import.meta.url));
 const serveRef = (model: string) => `exec:node ${join(ROOT, 'bin/fwctl-cts.js')} serve-reference ${model}`;
 const verdicts = (r: Report, target: string) => Object.fromEntries(r.rules.map((x) => [x.id, x.byTarget[target]]));
 
@@ -73,5 +76,42 @@ describe('exec target', function () {
     expect(crashed.length, 'tests marked crash').to.be.greaterThan(0);
     expect(crashed[0]!.error?.message).to.match(/was killed by SIGKILL/);
     expect(report.tests.length, 'every planned test is reported').to.be.greaterThan(60);
+  });
+
+  describe('an agent lent to test after test (the process without CAP_SYS_RAWIO of dev: targets)', () => {
+    const node = () => '/dev/fwctl/fwctl7';
+    let starts: string;
+    let command: string;
+    beforeEach(() => {
+      starts = join(mkdtempSync(join(tmpdir(), 'fwctl-cts-lent-')), 'starts');
+      command = `node ${LENT} ${starts}`;
+    });
+
+    it('is started once; each handle opens the node it names, and giving it back closes its descriptors', async () => {
+      const a = await lentAgentProcess(command, command, node, 10_000);
+      const fd = await a.open();
+      const info = a.alloc(encodeInfo({ size: INFO_SIZE, device_data_len: 0 }));
+      expect((await a.ioctl(fd, FWCTL_INFO, info.addr)).ret, 'FWCTL_INFO through the lent agent').to.equal(0);
+      await a.dispose();
+      const b = await lentAgentProcess(command, command, node, 10_000);
+      expect(await b.close(fd), "the first handle's descriptor after it was given back").to.deep.equal({ ret: -1, errno: 'EBADF' });
+      const again = b.alloc(encodeInfo({ size: INFO_SIZE, device_data_len: 0 }));
+      expect(again.addr, 'a later handle maps elsewhere').to.not.equal(info.addr);
+      expect((await b.ioctl(await b.open(), FWCTL_INFO, again.addr)).ret).to.equal(0);
+      await b.dispose();
+      expect(readFileSync(starts, 'utf8').trim().split('\n'), 'agent starts').to.have.length(1);
+    });
+
+    it('an idle lent agent does not keep the harness process alive', async () => {
+      const script = `const m = await import(${JSON.stringify(new URL('../harness/targets/exec.js', import.meta.url).href)});
+        const p = await m.lentAgentProcess(${JSON.stringify(command)}, 'k', () => '/dev/fwctl/fwctl7', 10000);
+        await p.open();`;
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+      const code = await new Promise<number | string>((resolve) => {
+        const timer = setTimeout(() => (child.kill('SIGKILL'), resolve('still running after 20 s')), 20_000);
+        child.on('exit', (c) => (clearTimeout(timer), resolve(c ?? -1)));
+      });
+      expect(code).to.equal(0);
+    });
   });
 });

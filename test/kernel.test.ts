@@ -13,7 +13,7 @@ import * as libc from '../harness/kernel/libc.js';
 import { ProcessMemory } from '../harness/kernel/memory.js';
 import { DevTarget, capEffHas } from '../harness/targets/dev.js';
 import { parseTarget } from '../harness/targets/spec.js';
-import { PAGE_SIZE, SAFE, USER_MEMORY_BASE, type UserBuffer } from '../harness/targets/target.js';
+import { PAGE_SIZE, SAFE, USER_MEMORY_BASE, type SyscallError, type UserBuffer } from '../harness/targets/target.js';
 import { FWCTL_INFO, FWCTL_RPC } from '../uapi/fwctl.js';
 
 const FIONREAD = 0x541b;
@@ -218,6 +218,16 @@ describe('kernel: on a fake sysfs', () => {
       const fd = await target.open();
       const buf = target.alloc(32);
       expect(await target.ioctl(fd, FWCTL_RPC, buf.addr)).to.deep.equal({ ret: -1, errno: 'ENOTTY' });
+    });
+
+    it('opens another fwctl device by its node for a lent agent, and nothing else', async () => {
+      const fd = await target.openOther(join(dev, 'fwctl', 'fwctl0'));
+      expect(await target.close(fd)).to.deep.equal({ ret: 0 });
+      const errno = (node: string) => target.openOther(node).then(() => 'opened', (e: SyscallError) => e.errno);
+      expect(await errno('/etc/passwd'), 'not a fwctl node').to.equal('ENOENT');
+      expect(await errno(`${dev}/fwctl/../fwctl/fwctl0`), 'a path that only resolves to one').to.equal('ENOENT');
+      expect(await errno(join(dev, 'fwctl', 'fwctl9')), 'no such device').to.equal('ENOENT');
+      expect(await errno(join(dev, 'fwctl', 'fwctl1')), 'a device whose node is missing').to.equal('EACCES');
     });
 
     it('refuses descriptors it did not open (EBADF, no syscall)', async () => {

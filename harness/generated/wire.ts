@@ -45,6 +45,10 @@ export interface Call {
   mem?: Segment[];
   name?: "read" | "write" | "mmap";
   rawio?: boolean;
+  /**
+   * open: another fwctl node to open instead of the driver's own device (only an agent that serves every device of its machine accepts it)
+   */
+  path?: string;
   part?: string;
   method?: string;
   args?: unknown[];

@@ -1,10 +1,10 @@
 /**
  * A plan: which tests run on which target. Built by loading every suite
- * against every target in the pool (suites may generate tests from what the
+ * against each sort of target in the pool (suites generate tests from what the
  * target is), then filtering by policy and shard.
  */
 import type { WorkerPool } from '../runner/pool.js';
-import type { CollectedTest } from '../runner/types.js';
+import type { CollectedTest, WorkerReply } from '../runner/types.js';
 import type { TargetDescription } from '../targets/target.js';
 import type { SuiteRef } from './suites.js';
 
@@ -51,19 +51,56 @@ export function inShard(target: string, testId: string, shard: Shard | undefined
   return !shard || fnv1a(`${target}|${testId}`) % shard.count === shard.index - 1;
 }
 
+/**
+ * What sort of target a description is, leaving out which one (its spec and device name).
+ * Suites declare their tests from the description alone (suites/support/catalogue.ts), so
+ * targets of one sort (a machine's eleven cxl_test memdevs) declare the same tests.
+ */
+export function sortOf(d: TargetDescription | undefined): string | undefined {
+  if (!d) return undefined;
+  const { spec: _spec, device: _device, ...rest } = d;
+  return JSON.stringify(rest);
+}
+
 export async function buildPlan(pool: WorkerPool, opts: PlanOptions): Promise<Plan> {
   const targets: PlannedTarget[] = opts.targets.map((spec) => ({ spec, errors: [] }));
-  const jobs = targets.flatMap((t) => opts.suites.map((suite) => ({ t, suite })));
-  const replies = await Promise.all(jobs.map(({ t, suite }) => pool.collect({ suiteUrl: suite.url, suite: suite.name, target: t.spec })));
-  const groups: PlanGroup[] = [];
-  replies.forEach((reply, i) => {
-    const { t, suite } = jobs[i]!;
-    if (reply.error) t.errors.push(reply.error);
-    t.description ??= reply.target;
-    const tests = reply.tests.filter(
-      (test) => (!opts.rules || test.rules.some((r) => opts.rules!.has(r))) && inShard(t.spec, test.id, opts.shard),
+  const collect = (t: PlannedTarget, suite: SuiteRef) => pool.collect({ suiteUrl: suite.url, suite: suite.name, target: t.spec });
+  const [first, ...rest] = opts.suites;
+  const replies = targets.map(() => new Map<SuiteRef, WorkerReply>());
+  if (first) {
+    // The first suite on every target, which also says what each target is.
+    const firsts = await Promise.all(targets.map((t) => collect(t, first)));
+    firsts.forEach((reply, i) => replies[i]!.set(first, reply));
+    // The other suites once per sort of target: loading a suite costs seconds under an emulated CPU.
+    const sorts = new Map<string, number[]>();
+    targets.forEach((_, i) => {
+      const sort = firsts[i]!.error ? undefined : sortOf(firsts[i]!.target);
+      const key = sort ?? `\0${i}`; // a target that would not say what it is stands alone
+      sorts.set(key, [...(sorts.get(key) ?? []), i]);
+    });
+    const jobs = [...sorts.values()].flatMap((alike) => rest.map((suite) => ({ alike, suite })));
+    await Promise.all(
+      jobs.map(async ({ alike, suite }) => {
+        const [one, ...others] = alike as [number, ...number[]];
+        const reply = await collect(targets[one]!, suite);
+        replies[one]!.set(suite, reply);
+        // An error names the target it happened on: the others collect for themselves.
+        const theirs = reply.error ? await Promise.all(others.map((i) => collect(targets[i]!, suite))) : others.map(() => reply);
+        others.forEach((i, k) => replies[i]!.set(suite, theirs[k]!));
+      }),
     );
-    if (tests.length) groups.push({ target: t.spec, suite, tests });
+  }
+  const groups: PlanGroup[] = [];
+  targets.forEach((t, i) => {
+    for (const suite of opts.suites) {
+      const reply = replies[i]!.get(suite)!;
+      if (reply.error) t.errors.push(reply.error);
+      t.description ??= reply.target;
+      const tests = reply.tests.filter(
+        (test) => (!opts.rules || test.rules.some((r) => opts.rules!.has(r))) && inShard(t.spec, test.id, opts.shard),
+      );
+      if (tests.length) groups.push({ target: t.spec, suite, tests });
+    }
   });
   return { targets, groups };
 }

@@ -17,7 +17,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, r
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CtsError } from '../errors.js';
-import { devTargets, discoverDevice, discoverDevices, readTaint, type DiscoveredDevice, type DiscoveryRoots } from '../kernel/discovery.js';
+import { devTargets, discoverDevice, readTaint, type DiscoveredDevice, type DiscoveryRoots } from '../kernel/discovery.js';
 import * as libc from '../kernel/libc.js';
 import { ProcessMemory } from '../kernel/memory.js';
 import { ROOT } from '../paths.js';
@@ -41,6 +41,8 @@ const CAP_SYS_RAWIO = 17n;
 /** The cxl_test platform driver whose devices carry the mock memdevs (digest §6). */
 const MOCK_MEM_DRIVER = 'cxl_mock_mem';
 const AGENT_ENTRY = fileURLToPath(new URL('../wire/agent-process.js', import.meta.url));
+/** The harness's own V8 tuning carries over to its agent children (the VM runs node without JIT tiers: vm/test-kernel.mjs). */
+const AGENT_NODE_FLAGS = ['--single-threaded', ...process.execArgv.filter((a) => ['--no-opt', '--no-sparkplug', '--jitless'].includes(a))];
 
 /** How long a rebind may take to bring the fwctl node back (emulated guests are slow). */
 const REGISTER_TIMEOUT_MS = 30_000;
@@ -65,6 +67,9 @@ export class DevTarget implements Target {
   private moved = false;
   /** The device is a cxl_test mock: its firmware is kernel memory, and no RPC can block. */
   private readonly answersFromMemory: boolean;
+  /** Descriptors on such a device (this one, or another that openOther() opened). */
+  private readonly fromMemory = new Set<number>();
+  private readonly roots: DevRoots;
   /** How long an agent child may take to answer (the per-test timeout). */
   private readonly callTimeoutMs: number;
 
@@ -92,6 +97,7 @@ export class DevTarget implements Target {
 
   private constructor(spec: Extract<TargetSpec, { kind: 'dev' }>, options: TargetOptions, found: DiscoveredDevice, roots: DevRoots) {
     this.node = found.node;
+    this.roots = roots;
     const model = found.deviceType === undefined ? 'unknown' : deviceTypeName(found.deviceType).toLowerCase();
     const profile = `kernel-${model}`;
     const capSysRawio = capEffHas(CAP_SYS_RAWIO, roots.proc);
@@ -127,13 +133,14 @@ export class DevTarget implements Target {
     };
     if (kmsgReadable()) parts.kernelLog = { read: async (from = 0) => readKmsg().slice(from) };
     // Other processes are agent children on this device (harness/wire/agent-process.ts); without CAP_SYS_RAWIO via setpriv.
-    const agent = async (prefix: string) => {
-      const { agentProcess } = await import('./exec.js');
-      return agentProcess(`${prefix}${shellQuote(process.execPath)} --single-threaded ${shellQuote(AGENT_ENTRY)} ${shellQuote(this.description.spec)}`, this.callTimeoutMs);
-    };
-    parts.processes = { spawn: () => agent('') };
-    if (this.description.capSysRawio && setprivPath()) {
-      parts.credentials = { withoutRawio: () => agent(`${setprivPath()} --inh-caps=-sys_rawio --bounding-set=-sys_rawio `) };
+    const agent = (prefix = '') => `${prefix}${shellQuote(process.execPath)} ${AGENT_NODE_FLAGS.join(' ')} ${shellQuote(AGENT_ENTRY)} ${shellQuote(this.description.spec)}`;
+    parts.processes = { spawn: async () => (await import('./exec.js')).agentProcess(agent(), this.callTimeoutMs) };
+    const setpriv = setprivPath();
+    if (this.description.capSysRawio && setpriv) {
+      // One per worker, lent to each test in turn: tests need a process without the capability, not a fresh one
+      // (processes.spawn stays fresh: those tests watch a process exit).
+      const noRawio = `${setpriv} --inh-caps=-sys_rawio --bounding-set=-sys_rawio `;
+      parts.credentials = { withoutRawio: async () => (await import('./exec.js')).lentAgentProcess(agent(noRawio), noRawio, () => this.node, this.callTimeoutMs) };
     }
     const mock = this.hotplugState;
     if (mock) {
@@ -161,10 +168,28 @@ export class DevTarget implements Target {
 
   /** O_RDWR first; O_RDONLY when the node refuses writers, as ndctl opens it (O-1). */
   async open(): Promise<number> {
-    let r = libc.open(this.node, libc.O_RDWR | libc.O_CLOEXEC);
-    if (r.errno === 'EACCES') r = libc.open(this.node, libc.O_RDONLY | libc.O_CLOEXEC);
+    return this.openNode(this.node, this.answersFromMemory);
+  }
+
+  /**
+   * Open another fwctl device of this machine, named by its node
+   * (<dev>/fwctl/fwctlN, nothing else): the agent a worker lends to all its
+   * tests serves every device (harness/wire/agent-process.ts).
+   */
+  async openOther(node: string): Promise<number> {
+    const name = basename(node);
+    const found = node === join(this.roots.dev ?? '/dev', 'fwctl', name) ? discoverDevice(name, { ...this.roots, info: false }) : undefined;
+    if (!found) throw new SyscallError('open', 'ENOENT');
+    if (found.nodeProblem) throw new SyscallError('open', 'EACCES');
+    return this.openNode(found.node, isMockMemdev(found) && !this.description.allows.hazards);
+  }
+
+  private openNode(node: string, fromMemory: boolean): number {
+    let r = libc.open(node, libc.O_RDWR | libc.O_CLOEXEC);
+    if (r.errno === 'EACCES') r = libc.open(node, libc.O_RDONLY | libc.O_CLOEXEC);
     if (r.ret < 0) throw new SyscallError('open', r.errno ?? 'E#?');
     this.fds.add(r.ret);
+    if (fromMemory) this.fromMemory.add(r.ret);
     return r.ret;
   }
 
@@ -177,11 +202,12 @@ export class DevTarget implements Target {
    */
   async ioctl(fd: number, request: number, arg: bigint): Promise<SyscallResult> {
     if (!this.fds.has(fd)) return { ret: -1, errno: 'EBADF' };
-    return request === FWCTL_RPC && !this.answersFromMemory ? libc.ioctlAsync(fd, request, arg) : libc.ioctl(fd, request, arg);
+    return request === FWCTL_RPC && !this.fromMemory.has(fd) ? libc.ioctlAsync(fd, request, arg) : libc.ioctl(fd, request, arg);
   }
 
   async close(fd: number): Promise<SyscallResult> {
     if (!this.fds.delete(fd)) return { ret: -1, errno: 'EBADF' };
+    this.fromMemory.delete(fd);
     const r = libc.close(fd);
     if (this.moved && this.fds.size === 0) await this.restoreName();
     return r;
@@ -252,38 +278,39 @@ function kmsgReadable(): boolean {
   }
 }
 
+/** This thread's reader of the kernel log: one descriptor, and every record read so far. */
+let kmsg: { fd: number; lines: string[] } | undefined;
+
 /**
- * Every record the kernel still holds, as message text (R-3's warning is one).
- * Each read(2) of /dev/kmsg returns one record, "prio,seq,usec,flags;text\n"
- * plus " KEY=value" lines; a fresh descriptor starts at the oldest record and
- * EAGAIN ends the log. EPIPE means records were overwritten while reading:
- * keep going from the next one. Index 0 is the oldest record still held, so
- * indexes shift if the ring wraps between two reads.
+ * The kernel log as message text (R-3's warning is one): the records held
+ * when this thread first read it, then every record since. Each read(2) of
+ * /dev/kmsg returns one record, "prio,seq,usec,flags;text\n" plus " KEY=value"
+ * lines; a fresh descriptor starts at the oldest record and EAGAIN ends what
+ * there is so far, so the descriptor stays open and the next call reads on
+ * from there (a robustness probe reads the log after every request; reading
+ * it all each time costs seconds under emulation). EPIPE means records were
+ * overwritten before they were read: keep going from the next one. Indexes
+ * never shift.
  */
 function readKmsg(): string[] {
-  const fd = openSync('/dev/kmsg', fsc.O_RDONLY | fsc.O_NONBLOCK);
+  kmsg ??= { fd: openSync('/dev/kmsg', fsc.O_RDONLY | fsc.O_NONBLOCK), lines: [] };
   const buf = Buffer.alloc(16 * 1024); // a record is at most 8 KiB; a smaller buffer gets EINVAL
-  const lines: string[] = [];
-  try {
-    for (;;) {
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EPIPE') continue;
-        if (code === 'EAGAIN') break;
-        throw e;
-      }
-      if (n === 0) break;
-      const record = buf.toString('utf8', 0, n);
-      const head = record.split('\n', 1)[0]!;
-      lines.push(head.slice(head.indexOf(';') + 1));
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(kmsg.fd, buf, 0, buf.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') continue;
+      if (code === 'EAGAIN') break;
+      throw e;
     }
-  } finally {
-    closeSync(fd);
+    if (n === 0) break;
+    const record = buf.toString('utf8', 0, n);
+    const head = record.split('\n', 1)[0]!;
+    kmsg.lines.push(head.slice(head.indexOf(';') + 1));
   }
-  return lines;
+  return kmsg.lines;
 }
 
 // ---- hotplug on a cxl_test mock memdev -------------------------------------
@@ -306,9 +333,8 @@ class MockMemdev {
 
   /** The mock memdev behind `found`, or undefined when it is anything else. */
   static of(found: DiscoveredDevice, roots: DiscoveryRoots): MockMemdev | undefined {
-    if (!found.parentPath || !/^mem\d+$/.test(found.parent ?? '')) return undefined;
-    const platformDir = dirname(found.parentPath);
-    if (linkBase(join(platformDir, 'driver')) !== MOCK_MEM_DRIVER) return undefined;
+    if (!isMockMemdev(found)) return undefined;
+    const platformDir = dirname(found.parentPath!);
     return new MockMemdev(platformDir, { sysfs: roots.sysfs, dev: roots.dev }, regionOf(found.parent!, roots.sysfs ?? '/sys'));
   }
 
@@ -316,9 +342,18 @@ class MockMemdev {
     return join(this.roots.sysfs ?? '/sys', 'bus', 'platform', 'drivers', MOCK_MEM_DRIVER);
   }
 
-  /** The fwctl device under this platform device now, from sysfs alone. */
+  /**
+   * The fwctl device under this platform device now (<platform>/memN/fwctl/fwctlM), from sysfs
+   * alone. Only that device is described: polling every device costs seconds under emulation.
+   */
   find(): DiscoveredDevice | undefined {
-    return discoverDevices({ ...this.roots, info: false }).find((d) => d.parentPath !== undefined && dirname(d.parentPath) === this.platformDir);
+    for (const mem of entries(this.platformDir).filter((n) => /^mem\d+$/.test(n))) {
+      for (const name of entries(join(this.platformDir, mem, 'fwctl'))) {
+        const found = discoverDevice(name, { ...this.roots, info: false });
+        if (found?.parentPath !== undefined && dirname(found.parentPath) === this.platformDir) return found;
+      }
+    }
+    return undefined;
   }
 
   async current(): Promise<string | undefined> {
@@ -360,6 +395,11 @@ class MockMemdev {
   }
 }
 
+/** Whether `found` is a cxl_test memdev: its parent memN hangs off a platform device bound to cxl_mock_mem. */
+function isMockMemdev(found: DiscoveredDevice): boolean {
+  return found.parentPath !== undefined && /^mem\d+$/.test(found.parent ?? '') && linkBase(join(dirname(found.parentPath), 'driver')) === MOCK_MEM_DRIVER;
+}
+
 /**
  * The region a memdev takes part in: its endpoint port (the cxl bus device
  * endpointN whose uport is the memdev) has a decoder with a region set.
@@ -397,6 +437,15 @@ async function until(ready: () => boolean, what: string): Promise<void> {
   while (!ready()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${REGISTER_TIMEOUT_MS} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** A directory's entries; none when it is gone (a device unbound while we look). */
+function entries(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 

@@ -210,3 +210,67 @@ export async function agentProcess(command: string, callTimeoutMs: number): Prom
   const end = () => client.close();
   return Object.assign(proc, { exit: end, dispose: end });
 }
+
+/** This worker's lent agents, by key (the command without its device: each serves every device). */
+const lent = new Map<string, { client: WireClient; memory: { next: bigint } }>();
+
+/**
+ * Like agentProcess(), but the agent is this worker's one for `key`,
+ * started with `command` on first use and lent to one handle after another: the handle
+ * opens `node()` (the agent serves every fwctl device of the machine:
+ * `open` with a `path`), and giving it back closes its descriptors and
+ * unmaps its memory. A test needs a process without CAP_SYS_RAWIO, not a new
+ * one, and starting node costs seconds under an emulated CPU.
+ */
+export async function lentAgentProcess(
+  command: string,
+  key: string,
+  node: () => string,
+  callTimeoutMs: number,
+): Promise<TargetProcess & { dispose(): Promise<void> }> {
+  let agent = lent.get(key);
+  if (!agent?.client.alive) {
+    lent.delete(key);
+    const client = new WireClient(command, callTimeoutMs, true);
+    await client.handshake(callTimeoutMs);
+    agent = { client, memory: { next: USER_MEMORY_BASE } };
+    lent.set(key, agent);
+  }
+  return new LentProcess(agent.client, agent.memory, node);
+}
+
+class LentProcess extends ExecProcess {
+  constructor(
+    client: WireClient,
+    /** Shared by every handle of the agent: two handles alive at once never map the same address. */
+    private readonly memory: { next: bigint },
+    private readonly node: () => string,
+  ) {
+    super(client, 0);
+  }
+
+  override alloc(sizeOrInit: number | Uint8Array, at?: bigint): UserBuffer {
+    this.next = this.memory.next;
+    const buf = super.alloc(sizeOrInit, at);
+    this.memory.next = this.next;
+    return buf;
+  }
+
+  override async open(): Promise<number> {
+    const r = await this.call({ op: 'open', path: this.node() });
+    if (r.ret === undefined || r.ret < 0) throw new SyscallError('open', r.errno ?? 'EIO');
+    this.fds.add(r.ret);
+    return r.ret;
+  }
+
+  /** As a process that exits: its descriptors close (the agent itself stays, for the next handle). */
+  override async exit(): Promise<void> {
+    await this.dispose();
+  }
+
+  /** Give the agent back as it was lent: nothing open, nothing mapped. */
+  override async dispose(): Promise<void> {
+    for (const fd of [...this.fds]) await this.close(fd).catch(() => undefined);
+    for (const { buf } of [...this.segments.values()]) this.free(buf);
+  }
+}

@@ -1,6 +1,7 @@
 /**
  * Entry point of the agent children a dev: target starts for "another
- * process" and "a process without CAP_SYS_RAWIO" (under setpriv):
+ * process" and "a process without CAP_SYS_RAWIO" (under setpriv; that one is
+ * started once per worker and serves every device, see lentAgentProcess):
  *
  *   node --single-threaded dist/harness/wire/agent-process.js dev:/dev/fwctl/fwctlN
  *
@@ -26,4 +27,5 @@ try {
   process.stderr.write(`agent-process: ${(e as Error).message}\n`);
   process.exit(2);
 }
-await serveAgent(target, SAFE.allow);
+// It also opens the machine's other fwctl nodes when asked: a worker lends one such child to all its tests.
+await serveAgent(target, SAFE.allow, { openPath: async (path) => target.openOther(path) });

@@ -4,11 +4,11 @@
  * or another process on this machine can drive it.
  */
 import type { Allows, Target } from '../targets/target.js';
-import { serve } from './server.js';
+import { serve, type ServeOptions } from './server.js';
 
-export async function serveAgent(target: Target, allow: Allows): Promise<void> {
+export async function serveAgent(target: Target, allow: Allows, opts: ServeOptions = {}): Promise<void> {
   // The agent's operator decides what the harness may do, whatever the target would allow.
   const own = target.description.allows;
   target.description.allows = { taint: own.taint && allow.taint, destructive: own.destructive && allow.destructive, hazards: own.hazards && allow.hazards };
-  await serve(target, process.stdin, process.stdout);
+  await serve(target, process.stdin, process.stdout, opts);
 }

@@ -28,6 +28,11 @@ export class WireClient {
   constructor(
     readonly command: string,
     private readonly callTimeoutMs: number,
+    /**
+     * A driver kept between uses (an agent lent to test after test) must not keep
+     * this process alive while no call is waiting on it.
+     */
+    private readonly holdOnlyWhileBusy = false,
   ) {
     // A shell runs the command line, so `ssh host fwctl-cts agent …` and pipelines work.
     this.child = spawn('/bin/sh', ['-c', command], {
@@ -47,6 +52,17 @@ export class WireClient {
     this.child.on('error', (e) => this.fail(new TargetDied(`cannot start the driver (${command}): ${e.message}`)));
     this.sweeper = setInterval(() => this.sweep(), Math.max(50, Math.min(1000, callTimeoutMs / 4)));
     this.sweeper.unref();
+    this.settle();
+  }
+
+  /** With holdOnlyWhileBusy, the child and its pipes keep the event loop alive only while calls wait. */
+  private settle(): void {
+    if (!this.holdOnlyWhileBusy) return;
+    const busy = this.pending.size > 0;
+    for (const h of [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as unknown as { ref(): void; unref(): void }[]) {
+      if (busy) h.ref();
+      else h.unref();
+    }
   }
 
   /** Calls past their deadline: a hung call, or a hung driver when nothing was answered since. */
@@ -57,6 +73,7 @@ export class WireClient {
       const hung = new TargetHung(`the driver (${this.command}) gave no answer to a ${p.op} call within ${this.callTimeoutMs} ms`);
       if (this.lastReply > p.sentAt) {
         this.pending.delete(id); // only this call's process is stuck
+        this.settle();
         p.reject(hung);
       } else {
         return this.fail(hung); // the driver answers nothing: every later call fails at once
@@ -69,6 +86,7 @@ export class WireClient {
     const answer = new Promise<Hello>((resolve, reject) => {
       this.hello = resolve;
       this.pending.set(0, { resolve: () => {}, reject, sentAt: Infinity, op: 'hello' });
+      this.settle();
     });
     writeMessage(this.child.stdin, { type: 'hello', protocol: PROTOCOL, harness: `fwctl-cts ${VERSION}` });
     let timer: NodeJS.Timeout | undefined;
@@ -80,6 +98,7 @@ export class WireClient {
     } finally {
       clearTimeout(timer);
       this.pending.delete(0);
+      this.settle();
     }
   }
 
@@ -88,6 +107,7 @@ export class WireClient {
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, sentAt: performance.now(), op: msg.op });
+      this.settle();
       writeMessage(this.child.stdin, { type: 'call', id, ...msg } as Call);
     });
   }
@@ -125,6 +145,7 @@ export class WireClient {
       const p = this.pending.get(msg.id);
       if (!p || msg.id === 0) return this.fail(new Error(`protocol error: a reply to unknown call ${msg.id}`));
       this.pending.delete(msg.id);
+      this.settle();
       p.resolve(msg);
     } else {
       this.fail(new Error(`protocol error: the driver sent a ${msg.type} message`));
@@ -139,6 +160,7 @@ export class WireClient {
       p.reject(this.failure);
       this.pending.delete(id);
     }
+    this.settle();
     if (!(e instanceof TargetDied) && this.child.exitCode === null) this.child.kill('SIGKILL');
   }
 }

@@ -31,6 +31,12 @@ export interface ServeOptions {
    * in-process `sim:` task sees. Real devices have no such thing.
    */
   fresh?: () => Promise<Target>;
+  /**
+   * Open another device of the machine (`open` with a `path`): an agent that
+   * serves every fwctl device, so one process without CAP_SYS_RAWIO does for
+   * all of a worker's tests (harness/targets/exec.ts, lentAgentProcess).
+   */
+  openPath?: (path: string) => Promise<number>;
 }
 
 export async function serve(first: Target, input: Readable, output: Writable, opts: ServeOptions = {}): Promise<void> {
@@ -56,8 +62,9 @@ export async function serve(first: Target, input: Readable, output: Writable, op
         return { ret: 0 };
       }
       case 'open':
+        if (call.path !== undefined && (!opts.openPath || proc !== target)) return { error: 'this driver opens only its own device' };
         try {
-          return { ret: await proc.open() };
+          return { ret: call.path !== undefined ? await opts.openPath!(call.path) : await proc.open() };
         } catch (e) {
           if (e instanceof SyscallError) return { ret: -1, errno: e.errno };
           throw e;

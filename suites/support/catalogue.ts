@@ -1,6 +1,9 @@
 /**
  * The device catalogue at load time, so suites can generate one test per
  * command (describe() bodies run when the suite is loaded, with the target set).
+ * What a suite declares may depend on the target's description, but not on
+ * which device it is (spec, device name): the planner loads each suite once
+ * per sort of target (harness/plan/plan.ts).
  */
 import { loadProfile } from '../../harness/profiles/profile.js';
 import { currentTarget } from './context.js';
