@@ -87,6 +87,8 @@ describe('exec target', function () {
       command = `node ${LENT} ${starts}`;
     });
 
+    const lines = () => readFileSync(starts, 'utf8').trim().split('\n').length;
+
     it('is started once; each handle opens the node it names, and giving it back closes its descriptors', async () => {
       const a = await lentAgentProcess(command, command, node, 10_000);
       const fd = await a.open();
@@ -96,10 +98,34 @@ describe('exec target', function () {
       const b = await lentAgentProcess(command, command, node, 10_000);
       expect(await b.close(fd), "the first handle's descriptor after it was given back").to.deep.equal({ ret: -1, errno: 'EBADF' });
       const again = b.alloc(encodeInfo({ size: INFO_SIZE, device_data_len: 0 }));
-      expect(again.addr, 'a later handle maps elsewhere').to.not.equal(info.addr);
-      expect((await b.ioctl(await b.open(), FWCTL_INFO, again.addr)).ret).to.equal(0);
+      expect((await b.ioctl(await b.open(), FWCTL_INFO, again.addr)).ret, 'the same addresses, mapped afresh').to.equal(0);
       await b.dispose();
-      expect(readFileSync(starts, 'utf8').trim().split('\n'), 'agent starts').to.have.length(1);
+      expect(lines(), 'agent starts').to.equal(1);
+    });
+
+    it('two handles alive at once have an agent each', async () => {
+      const a = await lentAgentProcess(command, command, node, 10_000);
+      const b = await lentAgentProcess(command, command, node, 10_000);
+      await Promise.all([a.open(), b.open()]);
+      await Promise.all([a.dispose(), b.dispose()]);
+      expect(lines(), 'agent starts').to.equal(2);
+    });
+
+    it('an agent that may be stuck (a call failed, or is still running), or that exited, is not lent again', async () => {
+      const failed = await lentAgentProcess(command, command, () => '/dev/fwctl/hang', 1500);
+      expect(await failed.open().then(() => 'opened', (e: Error) => e.name)).to.equal('TargetHung');
+      await failed.dispose();
+      const running = await lentAgentProcess(command, command, () => '/dev/fwctl/hang', 1500);
+      const call = running.open().then(() => 'opened', (e: Error) => e.name);
+      await running.dispose(); // as a test that timed out gives it back
+      expect(await call, 'the call of a closed agent').to.equal('TargetDied');
+      const exited = await lentAgentProcess(command, command, node, 1500);
+      await exited.open();
+      await exited.exit();
+      const last = await lentAgentProcess(command, command, node, 1500);
+      await last.open();
+      await last.dispose();
+      expect(lines(), 'agent starts').to.equal(4);
     });
 
     it('an idle lent agent does not keep the harness process alive', async () => {

@@ -49,6 +49,16 @@ import { parseArgs } from 'node:util';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => pathToFileURL(join(ROOT, 'dist', p)).href;
 
+/**
+ * How the guest runs node. --single-threaded: V8's background threads would only compete with
+ * the workers for the vCPUs (bin/fwctl-cts.js). --no-opt --no-sparkplug turn off V8's optimising
+ * and baseline compilers (Node 20 has no other tier on): under TCG every page of machine code V8
+ * generates must be translated again, which costs more than the compiled code saves in runs this
+ * short. Measured on a taint boot with robustness, three pairs interleaved: 15.7 s of guest work
+ * instead of 19.4 s. The agent children a dev: target starts inherit them.
+ */
+const GUEST_NODE_FLAGS = ['--single-threaded', '--no-opt', '--no-sparkplug'];
+
 /** The taint rules that taint: each needs a clean kernel, so a boot of its own. */
 const TAINTING_RULES = ['taint.debug-write', 'taint.before-validation', 'taint.full-with-rawio', 'taint.warn-once'];
 /** Rules that need a clean kernel but do not taint: run before anything taints. */
@@ -70,14 +80,6 @@ const MUST_RUN = [
   ['robustness.no-hang', 'robustness with hazards'],
 ];
 /** Per-test timeout inside the emulated guest (TCG is several times slower than the host). */
-/**
- * How the guest runs node. --single-threaded: V8's background threads would only compete with
- * the workers for the vCPUs (bin/fwctl-cts.js). --no-opt --no-sparkplug: under TCG every page of
- * machine code V8 generates must be translated again, which costs more than the compiled code
- * saves in runs this short; measured on a taint boot with robustness, three pairs interleaved:
- * 15.7 s of guest work instead of 19.4 s. The agent children a dev: target starts inherit them.
- */
-const GUEST_NODE_FLAGS = ['--single-threaded', '--no-opt', '--no-sparkplug'];
 const GUEST_TEST_TIMEOUT_MS = 30_000;
 /** The watchdog allows timeoutMs + grace of silence; a robustness test with hazards runs long under TCG. */
 const ROBUSTNESS_TEST_TIMEOUT_MS = 60_000;

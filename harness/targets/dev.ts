@@ -179,8 +179,8 @@ export class DevTarget implements Target {
   async openOther(node: string): Promise<number> {
     const name = basename(node);
     const found = node === join(this.roots.dev ?? '/dev', 'fwctl', name) ? discoverDevice(name, { ...this.roots, info: false }) : undefined;
-    if (!found) throw new SyscallError('open', 'ENOENT');
-    if (found.nodeProblem) throw new SyscallError('open', 'EACCES');
+    if (!found || found.nodeProblem?.includes(' is missing')) throw new SyscallError('open', 'ENOENT');
+    if (found.nodeProblem) throw new SyscallError('open', 'EACCES'); // not the device sysfs names
     return this.openNode(found.node, isMockMemdev(found) && !this.description.allows.hazards);
   }
 

@@ -211,49 +211,59 @@ export async function agentProcess(command: string, callTimeoutMs: number): Prom
   return Object.assign(proc, { exit: end, dispose: end });
 }
 
-/** This worker's lent agents, by key (the command without its device: each serves every device). */
-const lent = new Map<string, { client: WireClient; memory: { next: bigint } }>();
+/** This worker's idle lent agents, by key (the command without its device, and the call timeout). */
+const idle = new Map<string, WireClient[]>();
 
 /**
- * Like agentProcess(), but the agent is this worker's one for `key`,
- * started with `command` on first use and lent to one handle after another: the handle
- * opens `node()` (the agent serves every fwctl device of the machine:
- * `open` with a `path`), and giving it back closes its descriptors and
- * unmaps its memory. A test needs a process without CAP_SYS_RAWIO, not a new
- * one, and starting node costs seconds under an emulated CPU.
+ * Like agentProcess(), but the agent is lent, not started, when this worker
+ * has an idle one for `key`: a test needs a process without CAP_SYS_RAWIO,
+ * not a new one, and starting node costs seconds under an emulated CPU. The
+ * handle has the agent to itself and opens `node()` (the agent serves every
+ * fwctl device of the machine: `open` with a `path`). Giving it back closes
+ * its descriptors and unmaps its memory; an agent with a call that failed or
+ * is still running is not lent again but closed, and so is one that exits.
  */
 export async function lentAgentProcess(
   command: string,
   key: string,
   node: () => string,
   callTimeoutMs: number,
-): Promise<TargetProcess & { dispose(): Promise<void> }> {
-  let agent = lent.get(key);
-  if (!agent?.client.alive) {
-    lent.delete(key);
-    const client = new WireClient(command, callTimeoutMs, true);
+): Promise<TargetProcess & ChildProcess & { dispose(): Promise<void> }> {
+  const pool = idle.get(`${key} ${callTimeoutMs}`) ?? [];
+  idle.set(`${key} ${callTimeoutMs}`, pool);
+  let client = pool.pop();
+  while (client && !client.alive) client = pool.pop();
+  if (!client) {
+    client = new WireClient(command, callTimeoutMs, true);
     await client.handshake(callTimeoutMs);
-    agent = { client, memory: { next: USER_MEMORY_BASE } };
-    lent.set(key, agent);
   }
-  return new LentProcess(agent.client, agent.memory, node);
+  return new LentProcess(client, node, pool);
 }
 
 class LentProcess extends ExecProcess {
+  /** Calls not answered yet, and whether one failed: either way the agent may be stuck. */
+  private inFlight = 0;
+  private spoiled = false;
+  private returned = false;
+
   constructor(
     client: WireClient,
-    /** Shared by every handle of the agent: two handles alive at once never map the same address. */
-    private readonly memory: { next: bigint },
     private readonly node: () => string,
+    private readonly pool: WireClient[],
   ) {
     super(client, 0);
   }
 
-  override alloc(sizeOrInit: number | Uint8Array, at?: bigint): UserBuffer {
-    this.next = this.memory.next;
-    const buf = super.alloc(sizeOrInit, at);
-    this.memory.next = this.next;
-    return buf;
+  protected override async call(msg: Omit<Parameters<WireClient['call']>[0], 'proc'>): Promise<Reply> {
+    this.inFlight++;
+    try {
+      return await super.call(msg);
+    } catch (e) {
+      this.spoiled = true;
+      throw e;
+    } finally {
+      this.inFlight--;
+    }
   }
 
   override async open(): Promise<number> {
@@ -263,14 +273,24 @@ class LentProcess extends ExecProcess {
     return r.ret;
   }
 
-  /** As a process that exits: its descriptors close (the agent itself stays, for the next handle). */
+  /** The process exits: the agent goes (the kernel closes what it held), at once even with a call stuck in it. */
   override async exit(): Promise<void> {
-    await this.dispose();
+    if (this.returned) return;
+    this.returned = true;
+    await this.client.close();
   }
 
-  /** Give the agent back as it was lent: nothing open, nothing mapped. */
+  /** Give the agent back as it was lent, nothing open, nothing mapped; or close it when it may be stuck. */
   override async dispose(): Promise<void> {
+    if (this.returned) return;
+    if (this.inFlight > 0 || this.spoiled) return this.exit();
     for (const fd of [...this.fds]) await this.close(fd).catch(() => undefined);
-    for (const { buf } of [...this.segments.values()]) this.free(buf);
+    for (const addr of [...this.segments.keys()]) {
+      this.segments.delete(addr);
+      await this.call({ op: 'unmap', addr: hex(addr) }).catch(() => undefined);
+    }
+    if (this.spoiled || !this.client.alive) return this.exit();
+    this.returned = true;
+    this.pool.push(this.client);
   }
 }
