@@ -94,6 +94,7 @@ describe('exec target', function () {
       const fd = await a.open();
       const info = a.alloc(encodeInfo({ size: INFO_SIZE, device_data_len: 0 }));
       expect((await a.ioctl(fd, FWCTL_INFO, info.addr)).ret, 'FWCTL_INFO through the lent agent').to.equal(0);
+      a.free(info); // as a test's cleanup does, just before it gives the process back
       await a.dispose();
       const b = await lentAgentProcess(command, command, node, 10_000);
       expect(await b.close(fd), "the first handle's descriptor after it was given back").to.deep.equal({ ret: -1, errno: 'EBADF' });

@@ -255,14 +255,16 @@ class LentProcess extends ExecProcess {
   }
 
   protected override async call(msg: Omit<Parameters<WireClient['call']>[0], 'proc'>): Promise<Reply> {
-    this.inFlight++;
+    // Mapping and unmapping are the agent's own bookkeeping: queued behind a stuck call, never stuck themselves.
+    const counts = msg.op !== 'map' && msg.op !== 'unmap';
+    if (counts) this.inFlight++;
     try {
       return await super.call(msg);
     } catch (e) {
       this.spoiled = true;
       throw e;
     } finally {
-      this.inFlight--;
+      if (counts) this.inFlight--;
     }
   }
 
