@@ -41,7 +41,7 @@ const CAP_SYS_RAWIO = 17n;
 /** The cxl_test platform driver whose devices carry the mock memdevs (digest §6). */
 const MOCK_MEM_DRIVER = 'cxl_mock_mem';
 const AGENT_ENTRY = fileURLToPath(new URL('../wire/agent-process.js', import.meta.url));
-/** The harness's own V8 tuning carries over to its agent children (the VM runs node without JIT tiers: vm/test-kernel.mjs). */
+/** The harness's own V8 tuning carries over to its agent children (the VM runs node without its optimising compilers: vm/test-kernel.mjs). */
 const AGENT_NODE_FLAGS = ['--single-threaded', ...process.execArgv.filter((a) => ['--no-opt', '--no-sparkplug', '--jitless'].includes(a))];
 
 /** How long a rebind may take to bring the fwctl node back (emulated guests are slow). */
@@ -137,8 +137,8 @@ export class DevTarget implements Target {
     parts.processes = { spawn: async () => (await import('./exec.js')).agentProcess(agent(), this.callTimeoutMs) };
     const setpriv = setprivPath();
     if (this.description.capSysRawio && setpriv) {
-      // One per worker, lent to each test in turn: tests need a process without the capability, not a fresh one
-      // (processes.spawn stays fresh: those tests watch a process exit).
+      // Kept by the worker and lent to one test at a time: tests need a process without the capability, not a
+      // fresh one (processes.spawn stays fresh: those tests watch a process exit).
       const noRawio = `${setpriv} --inh-caps=-sys_rawio --bounding-set=-sys_rawio `;
       parts.credentials = { withoutRawio: async () => (await import('./exec.js')).lentAgentProcess(agent(noRawio), noRawio, () => this.node, this.callTimeoutMs) };
     }
