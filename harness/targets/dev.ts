@@ -122,10 +122,11 @@ export class DevTarget implements Target {
       // Unbinding a region member tears the region down, which can warn in the CXL region core: not fwctl's doing.
       this.unavailable.hotplug = `${found.parent} is part of CXL ${mock.region}: unbinding it would tear the region down`;
     } else this.hotplugState = mock;
-    this.parts = this.makeParts(roots);
+    this.parts = this.makeParts();
   }
 
-  private makeParts(roots: DevRoots): TargetParts {
+  private makeParts(): TargetParts {
+    const roots = this.roots;
     const parts: TargetParts = {
       // Read only: a real kernel's taint is sticky until reboot (§4); there is no reset.
       taint: { read: async () => readTaint(roots.proc) },

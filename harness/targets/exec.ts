@@ -64,8 +64,14 @@ class ExecProcess implements TargetProcess {
     this.call({ op: 'unmap', addr: hex(buf.addr) }).catch(() => undefined);
   }
 
+  /** The node `open` names; none: the driver's own device. */
+  protected openPath(): string | undefined {
+    return undefined;
+  }
+
   async open(): Promise<number> {
-    const r = await this.call({ op: 'open' });
+    const path = this.openPath();
+    const r = await this.call({ op: 'open', ...(path !== undefined && { path }) });
     if (r.ret === undefined || r.ret < 0) throw new SyscallError('open', r.errno ?? 'EIO');
     this.fds.add(r.ret);
     return r.ret;
@@ -268,11 +274,8 @@ class LentProcess extends ExecProcess {
     }
   }
 
-  override async open(): Promise<number> {
-    const r = await this.call({ op: 'open', path: this.node() });
-    if (r.ret === undefined || r.ret < 0) throw new SyscallError('open', r.errno ?? 'EIO');
-    this.fds.add(r.ret);
-    return r.ret;
+  protected override openPath(): string {
+    return this.node();
   }
 
   /** The process exits: the agent goes (the kernel closes what it held), at once even with a call stuck in it. */
