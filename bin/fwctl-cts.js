@@ -19,8 +19,11 @@ if (!process.execArgv.includes(FLAG) && !process.env.FWCTL_CTS_NO_RELAUNCH) {
   const args = [FLAG, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)];
   const child = spawn(process.execPath, args, { stdio: 'inherit' });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']) process.on(sig, () => child.kill(sig));
-  const [code, signal] = await new Promise((resolve, reject) => {
-    child.on('error', reject);
+  const [code, signal] = await new Promise((resolve) => {
+    child.on('error', (e) => {
+      process.stderr.write(`fwctl-cts: cannot relaunch node: ${e.message}\n`);
+      resolve([2, null]);
+    });
     child.on('exit', (c, s) => resolve([c, s]));
   });
   process.exit(code ?? 128 + (constants.signals[signal] ?? 0));
