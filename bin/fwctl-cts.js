@@ -5,7 +5,11 @@
 // GC and compilation) then only compete with the workers for the same cores.
 // Measured on 2 cores: a 2-worker run is ~15% faster under --single-threaded
 // (docs/performance.md). The flag must be given at start-up, so re-launch.
-import { spawnSync } from 'node:child_process';
+//
+// The launcher is the pid users and supervisors see, so it passes on the
+// signals that ask a run to stop and waits for the child to finish (a SIGINT
+// run writes its partial report), then exits as the child did.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +17,16 @@ import { fileURLToPath } from 'node:url';
 const FLAG = '--single-threaded';
 if (!process.execArgv.includes(FLAG) && !process.env.FWCTL_CTS_NO_RELAUNCH) {
   const args = [FLAG, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)];
-  const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
-  process.exit(r.status ?? 128 + (constants.signals[r.signal] ?? 0));
+  const child = spawn(process.execPath, args, { stdio: 'inherit' });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']) process.on(sig, () => child.kill(sig));
+  const [code, signal] = await new Promise((resolve) => {
+    child.on('error', (e) => {
+      process.stderr.write(`fwctl-cts: cannot relaunch node: ${e.message}\n`);
+      resolve([2, null]);
+    });
+    child.on('exit', (c, s) => resolve([c, s]));
+  });
+  process.exit(code ?? 128 + (constants.signals[signal] ?? 0));
 }
 
 const entry = new URL('../dist/harness/cli/main.js', import.meta.url);

@@ -12,6 +12,7 @@ export type CtsErrorCode =
   | 'CTS_E_REPORT_DIR' // cannot write reports
   | 'CTS_E_USAGE'
   | 'CTS_E_NO_DEVICE' // dev:all found no fwctl device (exit 4)
+  | 'CTS_E_NO_DEVICE_NODE' // a dev: target names a node that does not exist (exit 2)
   | 'CTS_E_INTERNAL';
 
 export class CtsError extends Error {

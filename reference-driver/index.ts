@@ -6,12 +6,12 @@
 import { FwctlCore, type FwctlDevice, type FwctlFile } from './core/fwctl.js';
 import { Defects } from './defects/defects.js';
 import { SimKernel, type Task } from './kernel/kernel.js';
-import { MODELS, type DeviceInstance, type DeviceModel } from './models.js';
+import { MODELS, findModel, type DeviceInstance, type DeviceModel } from './models.js';
 
 export { DriverHang, KernelErrno } from './kernel/errno.js';
 export { KernelOops } from './core/fwctl.js';
 export { DEFECTS, defectsFor, isKnownDefect, type DefectEntry } from './defects/defects.js';
-export { MODELS, type DeviceModel } from './models.js';
+export { MODELS, findModel, type DeviceModel } from './models.js';
 export type { Task } from './kernel/kernel.js';
 export type { FwctlFile } from './core/fwctl.js';
 
@@ -32,7 +32,7 @@ export class ReferenceSystem {
   private current: FwctlDevice | undefined;
 
   constructor(opts: ReferenceOptions) {
-    const model = MODELS[opts.model];
+    const model = findModel(opts.model);
     if (!model) throw new Error(`unknown model '${opts.model}' (known: ${Object.keys(MODELS).join(', ')})`);
     this.model = model;
     this.fwVersion = this.checkFw(opts.fw ?? model.fwVersions[model.fwVersions.length - 1]!);

@@ -63,3 +63,11 @@ export const MODELS: Record<string, DeviceModel> = {
   'mlx5-next': mlx5NextModel,
   pds: pdsModel,
 };
+
+/**
+ * The model named `name`, if there is one. Only the table's own keys count:
+ * `__proto__` or `constructor` must not reach Object.prototype.
+ */
+export function findModel(name: string): DeviceModel | undefined {
+  return Object.hasOwn(MODELS, name) ? MODELS[name] : undefined;
+}

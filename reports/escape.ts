@@ -16,9 +16,35 @@ export function splitLines(s: string): string[] {
   return s.split(LINE_BREAK);
 }
 
-/** Collapse line breaks to spaces, for line-oriented formats. */
+/**
+ * Characters that act on a terminal or reorder text rather than print: C0
+ * controls but tab (ESC starts ANSI sequences, BS and CR overwrite what is
+ * shown), DEL, C1 controls (0x9b is a one-byte CSI) and the bidi overrides
+ * and isolates (Trojan Source). Driver-supplied text may carry any of them.
+ */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/** `s` with every control character shown as a visible escape (`\x1b`, `\n`, `\u202e`), so it prints as one inert line. */
+export function visible(s: string): string {
+  return s.replace(CONTROL, (c) => {
+    const n = c.charCodeAt(0);
+    return c === '\n' ? '\\n' : c === '\r' ? '\\r' : n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : unicodeEscape(c);
+  });
+}
+
+/** One line for a terminal: line breaks become spaces, other controls visible escapes. */
+export function terminalLine(s: string): string {
+  return visible(s.replace(LINE_BREAK, ' ').trim());
+}
+
+/** Collapse line breaks to spaces, and show other controls as escapes, for line-oriented formats (TAP, KTAP). */
 export function oneLine(s: string): string {
-  return s.replace(LINE_BREAK, ' ').trim();
+  return terminalLine(s);
+}
+
+/** Split text into lines with their controls made visible, for formats that prefix every line. */
+export function splitVisibleLines(s: string): string[] {
+  return splitLines(s).map(visible);
 }
 
 /** Plain YAML scalars we allow: a letter-led run of "boring" characters, so nothing can be read as a number, an indicator, a comment or a key. */

@@ -1,12 +1,13 @@
-/** Every report format, rendered from the canonical JSON and written atomically. */
+/** Every report format, rendered from the canonical JSON and written as one generation. */
 import { join } from 'node:path';
 import type { Report } from '../harness/generated/report.js';
+import { CtsError } from '../harness/errors.js';
 import { renderJunit } from './junit.js';
 import { renderKtap, renderTap } from './tap.js';
-import { writeAtomic } from './write.js';
+import { writeFallback, writeGeneration, type ReportFile } from './write.js';
 
 export { renderSummary } from './summary.js';
-export { prepareReportDir } from './write.js';
+export { prepareReportDir, releaseReportDir } from './write.js';
 
 export const REPORT_FILES = {
   'report.json': (r: Report) => `${JSON.stringify(r, null, 2)}\n`,
@@ -15,11 +16,38 @@ export const REPORT_FILES = {
   'junit.xml': renderJunit,
 } as const;
 
-/** Write every format into `dir`; returns the paths written. */
+/** The report directory could not be written; the reports were kept in `kept` (empty when that failed too). */
+export class ReportsNotWritten extends CtsError {
+  constructor(
+    message: string,
+    readonly kept: string[],
+  ) {
+    super('CTS_E_REPORT_DIR', message);
+  }
+}
+
+export function renderReports(report: Report): ReportFile[] {
+  return Object.entries(REPORT_FILES).map(([name, render]) => ({ name, content: render(report) }));
+}
+
+/**
+ * Write every format into `dir` as one generation; returns the paths written.
+ * When `dir` fails (disk full, removed, replaced) the reports go to a fresh
+ * directory in the OS temp dir and ReportsNotWritten says where.
+ */
 export function writeReports(dir: string, report: Report): string[] {
-  return Object.entries(REPORT_FILES).map(([name, render]) => {
-    const file = join(dir, name);
-    writeAtomic(file, render(report));
-    return file;
-  });
+  const files = renderReports(report);
+  try {
+    return writeGeneration(dir, files);
+  } catch (e) {
+    const why = (e as Error).message;
+    let kept: string[] = [];
+    try {
+      kept = writeFallback(files);
+    } catch {
+      // nowhere to keep them: the caller still prints the summary
+    }
+    const where = kept.length ? `; they are in ${join(kept[0]!, '..')}` : '; they could not be kept anywhere (the summary below is all there is)';
+    throw new ReportsNotWritten(`${why}${where}`, kept);
+  }
 }

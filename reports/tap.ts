@@ -1,6 +1,6 @@
 /** TAP 14 and KTAP renderings of the canonical report, plus the grouping every renderer shares. */
 import type { Evidence, Report, TestEntry } from '../harness/generated/report.js';
-import { oneLine, splitLines, tapText, yamlBlock, yamlString } from './escape.js';
+import { oneLine, splitVisibleLines, tapText, yamlBlock, yamlString } from './escape.js';
 
 /** The tests of one target and one suite: a TAP subtest, a KTAP nested test, a JUnit testsuite. */
 export interface TestGroup {
@@ -121,7 +121,7 @@ function ktapResult(n: number, t: TestEntry): string[] {
 }
 
 function ktapDiagnostics(name: string, t: TestEntry): string[] {
-  const [first = '', ...rest] = splitLines(failureMessage(t));
+  const [first = '', ...rest] = splitVisibleLines(failureMessage(t));
   const lines = [`${t.outcome}: ${first}`, ...rest];
   if (t.error?.expected !== undefined) lines.push(`expected: ${oneLine(t.error.expected)}`);
   if (t.error?.actual !== undefined) lines.push(`actual: ${oneLine(t.error.actual)}`);

@@ -17,6 +17,7 @@
  *   that matches no probe, an unwritable --json file, or a target that cannot
  *   be started or stops answering (the comparison as a whole could not be made).
  */
+import { randomBytes } from 'node:crypto';
 import { closeSync, constants, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeAtomic } from '../../reports/write.js';
@@ -152,8 +153,9 @@ function checkWritable(file: string): void {
       why = 'it is a directory';
     } else {
       // Write the way writeAtomic will (a sibling file, then gone): access(2) says yes to root on /proc.
-      const probe = `${file}.probe-${process.pid}`;
-      writeFileSync(probe, '');
+      // O_EXCL under a random name: a symlink planted at a guessable name must not be written through.
+      const probe = `${file}.probe-${randomBytes(6).toString('hex')}`;
+      writeFileSync(probe, '', { flag: 'wx' });
       rmSync(probe);
     }
   } catch (e) {

@@ -5,13 +5,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { DEFECTS } from '../../reference-driver/index.js';
-import { prepareReportDir, renderSummary, writeReports } from '../../reports/index.js';
+import { existsSync } from 'node:fs';
+import { ReportsNotWritten, prepareReportDir, renderSummary, writeReports } from '../../reports/index.js';
 import { CtsError } from '../errors.js';
 import type { Shard } from '../plan/plan.js';
 import { loadPolicy } from '../policy/policy.js';
 import { loadProfile } from '../profiles/profile.js';
 import { hasHarnessErrors } from '../results/report.js';
-import { DEFAULT_TIMEOUT_MS, defaultWorkers, runConformance } from '../run.js';
+import { DEFAULT_TIMEOUT_MS, defaultWorkers, runConformance, selectSuites } from '../run.js';
 import { createTarget } from '../targets/registry.js';
 import { SimTarget } from '../targets/sim.js';
 import { expandTargets, parseTarget } from '../targets/spec.js';
@@ -30,13 +31,16 @@ const EXIT_HELP = `
 Exit codes:
   0  compliant: every applicable core must-rule passed
   1  non-compliant (a must-rule failed) or incomplete (a core must-rule was not run)
-  2  bad input (target, policy, options, report directory) or a harness error
+  2  bad input (target, policy, options, report directory), a harness error, or the run was
+     interrupted (SIGINT or SIGTERM: the reports written hold the tests finished so far, the
+     rest as skipped "not run", and report.json says "interrupted": true)
   4  nothing to test: dev:all found no fwctl device (like kselftest's skip)
 
 Targets:
   sim:<model>[@<fw>|@*][+<defect>…]   the bundled reference driver (models: cxl)
   exec:<command line>                  a driver speaking the wire protocol (docs/wire-protocol.md)
   dev:/dev/fwctl/fwctlN | dev:all      the real kernel
+  A target given twice (after @* and dev:all are expanded) is tested once, with a note on stderr.
 
 Safety on real devices: by default only CONFIGURATION and DEBUG_READ_ONLY RPCs that the profile
 marks as safe probes are sent. --allow-taint unlocks mutating scopes (taints the kernel),
@@ -106,14 +110,23 @@ export function buildProgram(): Command {
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
     .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; progress: boolean; dryRun?: boolean } & AllowFlags) => {
-      loadPolicy(o.policy); // bad input fails before any work
+      loadPolicy(o.policy); // bad input fails before any work, and before the report directory is touched
       if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed); // workers inherit the environment
-      expandTargets(o.target);
+      const targets = expandTargets(o.target, (t) => process.stderr.write(`fwctl-cts: note: target '${t}' given more than once; tested once\n`));
+      for (const t of targets) {
+        const spec = parseTarget(t);
+        if (spec.kind === 'dev' && !existsSync(spec.path)) {
+          throw new CtsError('CTS_E_NO_DEVICE_NODE', `target '${t}': no such device node ${spec.path}`, 'fwctl-cts inventory lists the fwctl devices here');
+        }
+      }
+      selectSuites(o.suite);
       if (!o.dryRun) prepareReportDir(o.reportDir);
+      const stop = interruptOnSignals();
       const bar = o.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, clearOnComplete: true, hideCursor: true, format: 'running {bar} {value}/{total} tests' }, cliProgress.Presets.shades_classic) : undefined;
       let done = 0;
       const report = await runConformance({
-        targets: o.target,
+        targets,
+        signal: stop.signal,
         policy: o.policy,
         workers: o.workers,
         timeoutMs: o.timeout,
@@ -131,9 +144,17 @@ export function buildProgram(): Command {
         process.stdout.write(renderDryRun(report));
         return;
       }
-      const files = writeReports(o.reportDir, report);
+      process.exitCode = report.interrupted || hasHarnessErrors(report) ? EXIT.badInput : report.verdict === 'compliant' ? EXIT.compliant : EXIT.failing;
+      let files: string[];
+      try {
+        files = writeReports(o.reportDir, report);
+      } catch (e) {
+        // The results are kept (or at least summarised): the summary first, then the one-line error.
+        if (!(e instanceof ReportsNotWritten)) throw e;
+        process.stdout.write(`${renderSummary(report, e.kept)}\n`);
+        throw e;
+      }
       process.stdout.write(`${renderSummary(report, files)}\n`);
-      process.exitCode = hasHarnessErrors(report) ? EXIT.badInput : report.verdict === 'compliant' ? EXIT.compliant : EXIT.failing;
     });
 
   program
@@ -221,7 +242,40 @@ Exit codes:
   return program;
 }
 
+/**
+ * SIGINT/SIGTERM stop a run gracefully: the signal aborts, the run reports what
+ * it finished. The launcher forwards the signal it got, and a terminal's ^C
+ * also reaches this process directly, so a repeat within a second is the same
+ * request; a later one ends the process at once.
+ */
+function interruptOnSignals(): AbortController {
+  const ac = new AbortController();
+  let first = 0;
+  const on = (sig: NodeJS.Signals) => {
+    if (!first) {
+      first = Date.now();
+      process.stderr.write(`fwctl-cts: ${sig}: stopping; writing a partial report (send it again to quit at once)\n`);
+      ac.abort();
+    } else if (Date.now() - first > 1000) {
+      process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+    }
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return ac;
+}
+
+/** A reader that went away (`fwctl-cts defects | head -1`) ends the output quietly, not with an EPIPE stack. */
+function quietOnEpipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  quietOnEpipe(process.stdout);
+  quietOnEpipe(process.stderr);
   try {
     await buildProgram().parseAsync(argv);
   } catch (e) {

@@ -45,6 +45,10 @@ export interface Report {
     };
   };
   verdict: RunVerdict;
+  /**
+   * The run was stopped by SIGINT or SIGTERM: tests it had not finished are skips with the reason 'not run: the run was interrupted'.
+   */
+  interrupted?: true;
   targets: TargetEntry[];
   rules: RuleResult[];
   tests: TestEntry[];

@@ -124,6 +124,9 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
       if (target instanceof DryRunTarget) result.evidence = target.drain();
       if (outcome === 'skip') result.skipReason = meta?.skipReason ?? 'skipped without a reason';
       if (err !== undefined) result.error = plainError(err);
+      // A timeout waiting on the driver says which call hung (issue 11: a hung close read as mocha's "ensure done() is called").
+      const waiting = outcome === 'timeout' && (err as { code?: string })?.code === 'ERR_MOCHA_TIMEOUT' ? target.inFlight?.() ?? [] : [];
+      if (waiting.length) result.error!.message = `Timeout of ${test.timeout()}ms exceeded waiting for the driver's answer to ${waiting.join(', ')}`;
       results.push(result);
       post({ type: 'end', result });
     };

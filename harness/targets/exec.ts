@@ -119,6 +119,10 @@ export class ExecTarget extends ExecProcess implements Target {
 
   private readonly canReset: boolean;
 
+  inFlight(): string[] {
+    return this.client.inFlight();
+  }
+
   private constructor(client: WireClient, spec: string, hello: NonNullable<Awaited<ReturnType<WireClient['handshake']>>>) {
     super(client, 0);
     this.canReset = (hello.parts ?? []).includes('reset');

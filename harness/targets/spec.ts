@@ -1,6 +1,6 @@
 import { CtsError } from '../errors.js';
 import { devTargets } from '../kernel/discovery.js';
-import { DEFECTS, MODELS, defectsFor } from '../../reference-driver/index.js';
+import { DEFECTS, MODELS, defectsFor, findModel } from '../../reference-driver/index.js';
 
 /** A parsed target string. */
 export type TargetSpec =
@@ -21,7 +21,7 @@ export function parseTarget(text: string): TargetSpec {
       throw new CtsError('CTS_E_TARGET_SPEC', `malformed target '${text}': expected sim:<model>[@<fw>][+<defect>…]`);
     }
     const [, model, fw, defectPart] = m as unknown as [string, string, string | undefined, string];
-    const known = MODELS[model];
+    const known = findModel(model);
     if (!known) {
       throw new CtsError('CTS_E_UNKNOWN_MODEL', `unknown model '${model}' in target '${text}' (known: ${Object.keys(MODELS).join(', ')})`);
     }
@@ -56,10 +56,13 @@ export function parseTarget(text: string): TargetSpec {
 
 /**
  * Expand `sim:<model>@*` into one target per firmware version and `dev:all`
- * into one per fwctl device on this machine, keeping order.
+ * into one per fwctl device on this machine, keeping order. A target named
+ * twice (`--target sim:cxl --target sim:cxl`, or `sim:cxl@*` and `sim:cxl@1.0`)
+ * is tested once: `onDuplicate` hears of each one dropped. Specs are compared
+ * as written after expansion (`sim:cxl` and `sim:cxl@<newest>` stay two).
  */
-export function expandTargets(texts: readonly string[]): string[] {
-  const out: string[] = [];
+export function expandTargets(texts: readonly string[], onDuplicate: (text: string) => void = () => {}): string[] {
+  const out = new UniqueList(onDuplicate);
   for (const text of texts) {
     const spec = parseTarget(text);
     if (spec.kind === 'dev' && spec.path === 'all') {
@@ -68,10 +71,23 @@ export function expandTargets(texts: readonly string[]): string[] {
       out.push(...found);
     } else if (spec.kind === 'sim' && spec.fw === '*') {
       const suffix = spec.defects.map((d) => `+${d}`).join('');
-      for (const fw of MODELS[spec.model]!.fwVersions) out.push(`sim:${spec.model}@${fw}${suffix}`);
+      for (const fw of findModel(spec.model)!.fwVersions) out.push(`sim:${spec.model}@${fw}${suffix}`);
     } else {
       out.push(text);
     }
   }
-  return out;
+  return out.items;
+}
+
+/** An ordered list that drops what it already holds. */
+class UniqueList {
+  readonly items: string[] = [];
+  private readonly seen = new Set<string>();
+  constructor(private readonly onDuplicate: (text: string) => void) {}
+  push(...texts: string[]): void {
+    for (const t of texts) {
+      if (this.seen.has(t)) this.onDuplicate(t);
+      else (this.seen.add(t), this.items.push(t));
+    }
+  }
 }

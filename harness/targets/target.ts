@@ -197,4 +197,10 @@ export interface Target extends TargetProcess {
   readonly unavailable?: Partial<Record<PartName, string>>;
   /** Release everything the target holds. */
   dispose(): Promise<void>;
+  /**
+   * The calls sent to the driver and not yet answered, e.g. `close (1502 ms)`: a test that
+   * times out names the call that hung rather than mocha's generic "ensure done() is called".
+   * @default none (in-process targets cannot leave a call waiting)
+   */
+  inFlight?(): string[];
 }

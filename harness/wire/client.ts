@@ -112,6 +112,12 @@ export class WireClient {
     });
   }
 
+  /** Calls sent and not answered yet, oldest first, with how long each has waited. */
+  inFlight(): string[] {
+    const now = performance.now();
+    return [...this.pending].filter(([id]) => id !== 0).map(([, p]) => `${p.op} (${Math.round(now - p.sentAt)} ms)`);
+  }
+
   get alive(): boolean {
     return this.failure === undefined;
   }
