@@ -19,6 +19,9 @@ export interface RunOptions {
   shard?: Shard;
   /** Only suites whose name starts with one of these ('uapi', 'taint/taint'). */
   suites?: readonly string[];
+  /** Only tests whose id matches one of these globs, and none of `exclude`. */
+  tests?: readonly string[];
+  exclude?: readonly string[];
   /** Suites to run instead of the built-in ones (the project's own tests use this). */
   suiteRefs?: readonly SuiteRef[];
   /** Called as each test finishes (progress). */
@@ -44,10 +47,21 @@ export async function runConformance(opts: RunOptions): Promise<Report> {
   const pool = opts.pool ?? new WorkerPool({ workers, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, options: opts.options });
   const startedAt = new Date();
   try {
-    const plan = await buildPlan(pool, { targets, suites, rules: new Set(policy.byId.keys()), shard: opts.shard });
+    const plan = await buildPlan(pool, { targets, suites, rules: new Set(policy.byId.keys()), shard: opts.shard, tests: opts.tests, exclude: opts.exclude });
     const planned = plan.groups.reduce((n, g) => n + g.tests.length, 0);
     const results = await executePlan(pool, plan, (r) => opts.onResult?.(r, planned));
-    return buildReport(policy, plan, results, { startedAt, finishedAt: new Date(), workers, shard: opts.shard });
+    const selection = {
+      ...(opts.suites?.length && { suites: [...opts.suites] }),
+      ...(opts.tests?.length && { tests: [...opts.tests] }),
+      ...(opts.exclude?.length && { exclude: [...opts.exclude] }),
+    };
+    return buildReport(policy, plan, results, {
+      startedAt,
+      finishedAt: new Date(),
+      workers,
+      shard: opts.shard,
+      ...(Object.keys(selection).length && { selection }),
+    });
   } finally {
     if (!opts.pool) await pool.close();
   }

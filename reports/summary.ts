@@ -43,7 +43,8 @@ export function renderSummary(report: Report, files: readonly string[] = []): st
     for (const [n, targets] of notices) lines.push(`  NOTE ${n} (seen on ${[...new Set(targets)].join(', ')})`);
   }
   const s = report.summary.rules;
-  lines.push('', `Verdict: ${report.verdict.toUpperCase()} — rules: ${s.pass} pass, ${s.fail} fail, ${s['not-run']} not run, ${s['not-applicable']} not applicable`);
+  const unselected = s['not-selected'] ? `, ${s['not-selected']} not selected` : '';
+  lines.push('', `Verdict: ${report.verdict.toUpperCase()} — rules: ${s.pass} pass, ${s.fail} fail, ${s['not-run']} not run, ${s['not-applicable']} not applicable${unselected}`);
   if (files.length) lines.push(`Reports: ${files.join(' ')}`);
   return lines.join('\n');
 }

@@ -65,6 +65,12 @@ function positiveInt(v: string): number {
   return n;
 }
 
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
 function integer(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer');
@@ -101,11 +107,14 @@ export function buildProgram(): Command {
     .option('--timeout <ms>', 'per-test timeout', positiveInt, DEFAULT_TIMEOUT_MS)
     .option('--shard <k/n>', 'run only shard k of n (deterministic by test id)', shard)
     .option('--suite <prefix>', 'only suites whose name starts with this (repeatable)', collect)
+    .option('--test <glob>', 'only tests whose id matches this glob, e.g. \'uapi.rpc.*\' (repeatable; ids: fwctl-cts list)', collect)
+    .option('--exclude <glob>', 'leave out tests whose id matches this glob (repeatable)', collect)
+    .option('--junit-limit <n>', 'junit.xml: beyond n passing test cases, only failures and errors', nonNegativeInt)
     .option('--dry-run', 'print every RPC and scope the run would issue, and issue none (no reports are written)')
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test); a failure prints the seed and path to replay', integer)
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
-    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; progress: boolean; dryRun?: boolean } & AllowFlags) => {
+    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; test?: string[]; exclude?: string[]; junitLimit?: number; seed?: number; progress: boolean; dryRun?: boolean } & AllowFlags) => {
       loadPolicy(o.policy); // bad input fails before any work
       if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed); // workers inherit the environment
       expandTargets(o.target);
@@ -119,6 +128,8 @@ export function buildProgram(): Command {
         timeoutMs: o.timeout,
         shard: o.shard,
         suites: o.suite,
+        tests: o.test,
+        exclude: o.exclude,
         options: { ...allowsFrom(o), dryRun: Boolean(o.dryRun) },
         onResult: (_r, planned) => {
           if (!bar) return;
@@ -131,7 +142,7 @@ export function buildProgram(): Command {
         process.stdout.write(renderDryRun(report));
         return;
       }
-      const files = writeReports(o.reportDir, report);
+      const files = writeReports(o.reportDir, report, { limit: o.junitLimit });
       process.stdout.write(`${renderSummary(report, files)}\n`);
       process.exitCode = hasHarnessErrors(report) ? EXIT.badInput : report.verdict === 'compliant' ? EXIT.compliant : EXIT.failing;
     });

@@ -8,10 +8,12 @@
  */
 export type RunVerdict = "compliant" | "non-compliant" | "incomplete";
 /**
+ * not-selected: this run's selection (--shard, --suite, --test, --exclude) left out every test of the rule on that target; it does not count against the verdict.
+ *
  * This interface was referenced by `Report`'s JSON-Schema
  * via the `definition` "RuleVerdict".
  */
-export type RuleVerdict = "pass" | "fail" | "not-run" | "not-applicable";
+export type RuleVerdict = "pass" | "fail" | "not-run" | "not-applicable" | "not-selected";
 /**
  * This interface was referenced by `Report`'s JSON-Schema
  * via the `definition` "Outcome".
@@ -37,6 +39,14 @@ export interface Report {
     finishedAt: string;
     durationMs: number;
     workers: number;
+    /**
+     * What this run selected, when it ran a subset: its rules are judged on the tests it ran.
+     */
+    selection?: {
+      suites?: string[];
+      tests?: string[];
+      exclude?: string[];
+    };
     shard?: string;
     host: {
       hostname: string;
@@ -93,7 +103,7 @@ export interface RuleResult {
  */
 export interface TestEntry {
   /**
-   * '<suite>::<full title>', stable across runs.
+   * Stable, machine-safe id, unique within its target: the rule id plus a variant ('scope.rejected-below-minimum.QUERY_ISSI'). Used in every format; the title stays the description.
    */
   id: string;
   suite: string;
@@ -153,5 +163,6 @@ export interface Summary {
     fail: number;
     "not-run": number;
     "not-applicable": number;
+    "not-selected"?: number;
   };
 }

@@ -12,6 +12,8 @@ export interface RunInfo {
   finishedAt: Date;
   workers: number;
   shard?: Shard;
+  /** The subset this run selected (--suite, --test, --exclude). */
+  selection?: { suites?: string[]; tests?: string[]; exclude?: string[] };
 }
 
 export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly TestResult[], info: RunInfo): Report {
@@ -28,11 +30,17 @@ export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly 
     return entry;
   });
 
+  // A subset (a shard, --suite, --test) is judged on the rules it ran: a rule none of whose
+  // tests it selected on a target is 'not-selected' there, not 'not-run' (issue #12).
+  const subset = info.shard !== undefined || info.selection !== undefined;
+  const planned = new Set(plan.groups.flatMap((g) => g.tests.flatMap((test) => test.rules.map((r) => `${g.target}|${r}`))));
   const rules: RuleResult[] = policy.policy.rules.map((rule) => {
     const byTarget: Record<string, RuleResult['verdict']> = {};
     for (const t of plan.targets) {
       const tests = results.filter((r) => r.target === t.spec && r.rules.includes(rule.id));
-      byTarget[t.spec] = ruleVerdictOnTarget(rule, t.description?.model, tests);
+      const verdict = ruleVerdictOnTarget(rule, t.description?.model, tests);
+      const selected = !subset || t.errors.length > 0 || planned.has(`${t.spec}|${rule.id}`);
+      byTarget[t.spec] = verdict === 'not-run' && !selected ? 'not-selected' : verdict;
     }
     const out: RuleResult = {
       id: rule.id,
@@ -52,7 +60,7 @@ export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly 
   const summary: Summary = {
     tests: results.length,
     outcomes: { pass: 0, fail: 0, skip: 0, timeout: 0, crash: 0, error: 0 },
-    rules: { pass: 0, fail: 0, 'not-run': 0, 'not-applicable': 0 },
+    rules: { pass: 0, fail: 0, 'not-run': 0, 'not-applicable': 0, 'not-selected': 0 },
   };
   for (const r of results) summary.outcomes[r.outcome]++;
   for (const r of rules) summary.rules[r.verdict]++;
@@ -78,6 +86,7 @@ export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly 
     summary,
   };
   if (info.shard) report.run.shard = `${info.shard.index}/${info.shard.count}`;
+  if (info.selection) report.run.selection = info.selection;
   return report;
 }
 

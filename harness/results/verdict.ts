@@ -25,11 +25,15 @@ export function ruleVerdictOnTarget(rule: Rule, model: string | undefined, tests
   return 'not-run';
 }
 
-/** Across targets: any fail fails; a pass needs every applicable target to pass. */
+/**
+ * Across targets: any fail fails; a pass needs every applicable target to pass, leaving out the
+ * targets where this run's selection ran none of the rule's tests (`not-selected`).
+ */
 export function combineVerdicts(verdicts: readonly RuleVerdict[]): RuleVerdict {
   if (verdicts.includes('fail')) return 'fail';
   if (verdicts.includes('not-run')) return 'not-run';
   if (verdicts.includes('pass')) return 'pass';
+  if (verdicts.includes('not-selected')) return 'not-selected';
   return 'not-applicable';
 }
 

@@ -23,7 +23,7 @@ export type Exclusive = 'device' | 'kernel';
 
 /** A test as the collector found it, before running. */
 export interface CollectedTest {
-  /** Stable within a suite: `<suite>::<full title>`. */
+  /** Stable and machine-safe, unique within a target: `<rule>[.<variant>]` (harness/results/test-id.ts). */
   id: string;
   suite: string;
   title: string;
