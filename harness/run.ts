@@ -1,7 +1,8 @@
 /** One conformance run, end to end: plan, execute, report. Used by the CLI, tests and bench. */
 import { availableParallelism } from 'node:os';
 import type { Report } from './generated/report.js';
-import { buildPlan, type Shard } from './plan/plan.js';
+import { applyExpectations, skipByExpectations, todayUtc, type LoadedExpectations } from './expectations/expectations.js';
+import { buildPlan, type Plan, type Shard } from './plan/plan.js';
 import { discoverSuites, type SuiteRef } from './plan/suites.js';
 import { loadPolicy } from './policy/policy.js';
 import { buildReport } from './results/report.js';
@@ -30,6 +31,12 @@ export interface RunOptions {
   pool?: WorkerPool;
   /** What the user unlocked on real devices (--allow-*); read-only probes when absent. */
   options?: TargetOptions;
+  /** Known failures, flakes, skips and waivers (--expectations). */
+  expectations?: LoadedExpectations;
+  /** Rerun an unexpected failure up to this many times; a pass on retry is a flake (--retries). */
+  retries?: number;
+  /** The day expiry dates are compared with (UTC, YYYY-MM-DD); today when absent. */
+  today?: string;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -37,6 +44,33 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 /** One worker per core, at most 4 (beyond that the main thread becomes the bottleneck). */
 export function defaultWorkers(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/** Failures an expectations entry does not foresee: those are retried. */
+const RETRIED = new Set(['fail', 'timeout', 'crash']);
+
+/**
+ * Rerun each unexpected failure up to `times` times, in fresh tasks; a pass on any retry makes it
+ * a flake (deqp-runner's rerun-to-classify), with every attempt recorded. Known failures
+ * (an expectations `fail` entry) are not retried.
+ */
+async function retry(pool: WorkerPool, plan: Plan, results: TestResult[], times: number, x: LoadedExpectations | undefined, today: string): Promise<TestResult[]> {
+  const known = x ? new Set(applyExpectations(results, x, today).results.filter((r) => r.outcome === 'expected-fail').map((r) => `${r.target}|${r.id}`)) : new Set<string>();
+  const byKey = new Map(results.map((r) => [`${r.target}|${r.id}`, { ...r, attempts: [r.outcome] }]));
+  for (let n = 0; n < times; n++) {
+    const again = [...byKey.values()].filter((r) => RETRIED.has(r.outcome) && !known.has(`${r.target}|${r.id}`));
+    if (!again.length) break;
+    const wanted = new Set(again.map((r) => `${r.target}|${r.id}`));
+    const sub: Plan = { ...plan, groups: plan.groups.map((g) => ({ ...g, tests: g.tests.filter((t) => wanted.has(`${g.target}|${t.id}`)) })).filter((g) => g.tests.length) };
+    for (const r of await executePlan(pool, sub)) {
+      const key = `${r.target}|${r.id}`;
+      const before = byKey.get(key)!;
+      const attempts = [...before.attempts, r.outcome];
+      byKey.set(key, r.outcome === 'pass' ? { ...before, outcome: 'flake', attempts } : { ...r, attempts });
+    }
+  }
+  // Only tests that were retried keep their attempts.
+  return [...byKey.values()].map((r) => (r.attempts.length > 1 ? r : (({ attempts: _a, ...rest }) => rest)(r)));
 }
 
 export async function runConformance(opts: RunOptions): Promise<Report> {
@@ -47,9 +81,19 @@ export async function runConformance(opts: RunOptions): Promise<Report> {
   const pool = opts.pool ?? new WorkerPool({ workers, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, options: opts.options });
   const startedAt = new Date();
   try {
-    const plan = await buildPlan(pool, { targets, suites, rules: new Set(policy.byId.keys()), shard: opts.shard, tests: opts.tests, exclude: opts.exclude });
+    const today = opts.today ?? todayUtc();
+    const whole = await buildPlan(pool, { targets, suites, rules: new Set(policy.byId.keys()), shard: opts.shard, tests: opts.tests, exclude: opts.exclude });
+    const { plan, skipped } = opts.expectations ? skipByExpectations(whole, opts.expectations, today) : { plan: whole, skipped: [] };
     const planned = plan.groups.reduce((n, g) => n + g.tests.length, 0);
-    const results = await executePlan(pool, plan, (r) => opts.onResult?.(r, planned));
+    let results = await executePlan(pool, plan, (r) => opts.onResult?.(r, planned));
+    results = await retry(pool, plan, results, opts.retries ?? 0, opts.expectations, today);
+    let expectations: Report['expectations'];
+    if (opts.expectations) {
+      const applied = applyExpectations(results, opts.expectations, today);
+      results = applied.results;
+      expectations = { file: opts.expectations.file, sha256: opts.expectations.sha256, expired: applied.expired, unexpectedPasses: applied.unexpectedPasses };
+    }
+    results = [...results, ...skipped];
     const selection = {
       ...(opts.suites?.length && { suites: [...opts.suites] }),
       ...(opts.tests?.length && { tests: [...opts.tests] }),
@@ -61,6 +105,7 @@ export async function runConformance(opts: RunOptions): Promise<Report> {
       workers,
       shard: opts.shard,
       ...(Object.keys(selection).length && { selection }),
+      ...(expectations && { expectations }),
     });
   } finally {
     if (!opts.pool) await pool.close();

@@ -15,6 +15,11 @@ const STATUS: Record<TestEntry['outcome'], string> = {
   crash: 'Crash',
   // deqp-runner has no harness-error status; the gate must read it as a failure.
   error: 'Fail',
+  'expected-fail': 'ExpectedFail',
+  'unexpected-pass': 'UnexpectedPass',
+  flake: 'Flake',
+  // A waiver is a known failure the run does not count.
+  waived: 'ExpectedFail',
 };
 
 function csv(tests: readonly TestEntry[]): string {

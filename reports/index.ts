@@ -1,6 +1,8 @@
 /** Every report format, rendered from the canonical JSON and written atomically. */
 import { join } from 'node:path';
 import type { Report } from '../harness/generated/report.js';
+import { baselineOf } from '../harness/expectations/expectations.js';
+import type { TestResult } from '../harness/runner/types.js';
 import { renderFailuresCsv, renderResultsCsv } from './csv.js';
 import { renderJunit, type JunitOptions } from './junit.js';
 import { renderKtap, renderTap, renderTapFlat } from './tap.js';
@@ -19,6 +21,8 @@ export const REPORT_FILES = {
   'junit.xml': renderJunit,
   'results.csv': renderResultsCsv,
   'failures.csv': renderFailuresCsv,
+  // The run's failures as an expectations file: the next baseline, once given owners and issues.
+  'failures.json': (r: Report) => `${JSON.stringify(baselineOf(r.tests as TestResult[], r.run.startedAt.slice(0, 10)), null, 2)}\n`,
 } as const satisfies Record<string, (r: Report, opts: ReportOptions) => string>;
 
 /** Write every format into `dir`; returns the paths written. */

@@ -10,7 +10,7 @@ import type { Report, TestEntry } from '../harness/generated/report.js';
 import { xmlAttr, xmlText } from './escape.js';
 import { idPart } from '../harness/results/test-id.js';
 import { allEntries } from './run-entries.js';
-import { evidenceLine, failureMessage, groupName, groupTests, isFailure, type TestGroup } from './tap.js';
+import { evidenceLine, failureMessage, groupName, groupTests, isFailure, outcomeNote, type TestGroup } from './tap.js';
 
 interface Counts {
   tests: number;
@@ -90,6 +90,17 @@ function result(t: TestEntry): string[] {
     case 'crash':
     case 'error':
       return [`<error ${attrs({ message: failureMessage(t), type: t.outcome })}>${xmlText(failureText(t))}</error>`];
+    // Excused failures are not failures to a CI UI: shown as skipped with why (JUnit has no xfail).
+    case 'expected-fail':
+    case 'waived':
+      return [`<skipped ${attrs({ message: outcomeNote(t), type: t.outcome })}/>`];
+    // Surefire's element for a test that failed and then passed; old consumers count it a pass.
+    case 'flake':
+      return t.attempts?.includes('pass')
+        ? [`<flakyFailure ${attrs({ message: outcomeNote(t), type: 'flake' })}>${xmlText(failureText(t))}</flakyFailure>`]
+        : [`<skipped ${attrs({ message: outcomeNote(t), type: 'flake' })}/>`];
+    case 'unexpected-pass':
+      return [];
   }
 }
 
@@ -111,7 +122,7 @@ function count(tests: readonly TestEntry[]): Counts {
   for (const t of tests) {
     if (t.outcome === 'fail' || t.outcome === 'timeout') counts.failures++;
     else if (t.outcome === 'crash' || t.outcome === 'error') counts.errors++;
-    else if (t.outcome === 'skip') counts.skipped++;
+    else if (t.outcome === 'skip' || t.outcome === 'expected-fail' || t.outcome === 'waived' || (t.outcome === 'flake' && !t.attempts?.includes('pass'))) counts.skipped++;
   }
   return counts;
 }

@@ -14,7 +14,8 @@ const SUITE = 'run';
 export function exitCode(report: Report): number {
   const harnessError = report.targets.some((t) => t.errors.length > 0) || report.summary.outcomes.error > 0;
   if (harnessError) return 2;
-  return report.verdict === 'compliant' ? 0 : 1;
+  // An expired expectations entry fails the run loudly, whatever the rules did.
+  return report.verdict === 'compliant' && !report.expectations?.expired.length ? 0 : 1;
 }
 
 export function runEntries(report: Report): TestEntry[] {
@@ -36,6 +37,7 @@ export function runEntries(report: Report): TestEntry[] {
     const counts = r.severity === 'must' && r.tier === 'core';
     entry(`run.rule-not-run.${r.id}`, `rule ${r.id} was run`, counts ? 'error' : 'skip', counts ? message : `not run (${r.severity} ${r.tier}, does not decide the verdict): ${why}`, [r.id]);
   }
+  report.expectations?.expired.forEach((e, i) => entry(`run.expectations-expired.${i + 1}`, `expectations entry ${e.split(':')[0]} is live`, 'error', `expired: ${e}`));
   const code = exitCode(report);
   entry('run.verdict', `run verdict is compliant (exit 0)`, code === 0 ? 'pass' : 'fail', code === 0 ? undefined : `verdict ${report.verdict}, exit ${code}`);
   return entries;

@@ -42,8 +42,15 @@ export function renderSummary(report: Report, files: readonly string[] = []): st
     lines.push('', 'Notices:');
     for (const [n, targets] of notices) lines.push(`  NOTE ${n} (seen on ${[...new Set(targets)].join(', ')})`);
   }
+  const o = report.summary.outcomes;
+  const excused = (['expected-fail', 'waived', 'flake', 'unexpected-pass'] as const).filter((k) => o[k]).map((k) => `${o[k]} ${k}`);
+  if (excused.length) lines.push('', `Expectations (${report.expectations?.file ?? 'retries'}): ${excused.join(', ')}`);
+  for (const x of report.tests.filter((t) => t.outcome === 'unexpected-pass' || t.outcome === 'flake')) {
+    lines.push(`  ${x.outcome === 'flake' ? 'FLAKE' : 'UNEXPECTED PASS'} ${x.target} ${x.id}${x.attempts ? ` (${x.attempts.join(' then ')})` : ''}${x.expectation ? ` [${x.expectation}]` : ''}`);
+  }
+  for (const e of report.expectations?.expired ?? []) lines.push(`  EXPIRED ${e}: the run fails until the entry is renewed or removed`);
   const s = report.summary.rules;
-  const unselected = s['not-selected'] ? `, ${s['not-selected']} not selected` : '';
+  const unselected = `${s.waived ? `, ${s.waived} waived` : ''}${s['not-selected'] ? `, ${s['not-selected']} not selected` : ''}`;
   lines.push('', `Verdict: ${report.verdict.toUpperCase()} — rules: ${s.pass} pass, ${s.fail} fail, ${s['not-run']} not run, ${s['not-applicable']} not applicable${unselected}`);
   if (files.length) lines.push(`Reports: ${files.join(' ')}`);
   return lines.join('\n');

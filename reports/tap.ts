@@ -32,9 +32,32 @@ export function groupName(group: TestGroup): string {
   return `${group.target} ${group.suite}`;
 }
 
-/** Every outcome other than pass and skip fails the run, so it is `not ok` everywhere. */
+/** The outcomes that fail the run, and so are `not ok` everywhere. */
+const FAILING = new Set<TestEntry['outcome']>(['fail', 'timeout', 'crash', 'error']);
 export function isFailure(t: TestEntry): boolean {
-  return t.outcome !== 'pass' && t.outcome !== 'skip';
+  return FAILING.has(t.outcome);
+}
+
+/** A failure an expectations entry foresees: TAP's TODO, KTAP's and kselftest's XFAIL. */
+export function isExpectedFailure(t: TestEntry): boolean {
+  return t.outcome === 'expected-fail' || t.outcome === 'waived' || (t.outcome === 'flake' && !t.attempts?.includes('pass'));
+}
+
+/** Why an outcome that is not plainly pass, fail or skip came about, for directives and messages. */
+export function outcomeNote(t: TestEntry): string {
+  const via = t.expectation ? ` (${t.expectation})` : '';
+  switch (t.outcome) {
+    case 'expected-fail':
+      return `expected failure${via}: ${failureMessage(t)}`;
+    case 'waived':
+      return `waived${via}: ${failureMessage(t)}`;
+    case 'flake':
+      return `flake${via}: ${t.attempts?.join(' then ') ?? failureMessage(t)}`;
+    case 'unexpected-pass':
+      return `unexpected pass: expected to fail${via}`;
+    default:
+      return '';
+  }
 }
 
 /** A failure always has a message, even when the runner recorded no error (a bare timeout). */
@@ -86,7 +109,7 @@ export function renderTapFlat(report: Report): string {
   tests.forEach((t, i) => {
     const name = fullTestName(t);
     if (isFailure(t)) lines.push(...ktapDiagnostics(name, t));
-    lines.push(`${isFailure(t) ? 'not ok' : 'ok'} ${i + 1} ${name}${t.outcome === 'skip' ? ` # SKIP ${tapText(t.skipReason ?? '')}`.trimEnd() : ''}`);
+    lines.push(`${isFailure(t) ? 'not ok' : 'ok'} ${i + 1} ${name}${ktapDirective(t)}`);
   });
   return lines.join('\n') + '\n';
 }
@@ -113,8 +136,15 @@ function tapPlan(count: number): string {
 }
 
 function tapPoint(n: number, description: string, t: TestEntry): string[] {
-  const status = isFailure(t) ? 'not ok' : 'ok';
-  const skip = t.outcome === 'skip' ? ` # SKIP${t.skipReason ? ` ${tapText(t.skipReason)}` : ''}` : '';
+  const status = isFailure(t) || isExpectedFailure(t) ? 'not ok' : 'ok';
+  const skip =
+    t.outcome === 'skip'
+      ? ` # SKIP${t.skipReason ? ` ${tapText(t.skipReason)}` : ''}`
+      : isExpectedFailure(t)
+        ? ` # TODO ${tapText(outcomeNote(t))}`
+        : outcomeNote(t)
+          ? ` # ${tapText(outcomeNote(t))}`
+          : '';
   return [`${status} ${n} - ${tapText(description)}${skip}`, ...indent(['---', ...tapDiagnostics(t), '...'], '  ')];
 }
 
@@ -142,10 +172,16 @@ function yamlList(key: string, items: readonly string[]): string[] {
 }
 
 /** A KTAP result line, preceded by `# ` diagnostic lines for a failure, as kernel tests print them. */
+/** The directive of a passing or excused KTAP / kselftest result: SKIP, XFAIL, or a note. */
+function ktapDirective(t: TestEntry): string {
+  if (t.outcome === 'skip') return ` # SKIP${t.skipReason ? ` ${ktapName(t.skipReason)}` : ''}`;
+  if (isExpectedFailure(t)) return ` # XFAIL ${ktapName(outcomeNote(t))}`;
+  return outcomeNote(t) ? ` # ${ktapName(outcomeNote(t))}` : '';
+}
+
 function ktapResult(n: number, t: TestEntry): string[] {
   const name = ktapName(t.id);
-  if (t.outcome === 'pass') return [`ok ${n} ${name}`];
-  if (t.outcome === 'skip') return [`ok ${n} ${name} # SKIP${t.skipReason ? ` ${oneLine(t.skipReason)}` : ''}`];
+  if (!isFailure(t)) return [`ok ${n} ${name}${ktapDirective(t)}`];
   const directive = t.outcome === 'timeout' ? ' # TIMEOUT' : t.outcome === 'fail' ? '' : ' # ERROR';
   return [...ktapDiagnostics(name, t), `not ok ${n} ${name}${directive}`];
 }

@@ -4,13 +4,14 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { DEFECTS } from '../../reference-driver/index.js';
+import { ALL_DEFECTS } from '../../reference-driver/index.js';
 import { prepareReportDir, renderSummary, writeReports } from '../../reports/index.js';
+import { exitCode } from '../../reports/run-entries.js';
+import { loadExpectations } from '../expectations/expectations.js';
 import { CtsError } from '../errors.js';
 import type { Shard } from '../plan/plan.js';
 import { loadPolicy } from '../policy/policy.js';
 import { loadProfile } from '../profiles/profile.js';
-import { hasHarnessErrors } from '../results/report.js';
 import { DEFAULT_TIMEOUT_MS, defaultWorkers, runConformance } from '../run.js';
 import { createTarget } from '../targets/registry.js';
 import { SimTarget } from '../targets/sim.js';
@@ -109,13 +110,16 @@ export function buildProgram(): Command {
     .option('--suite <prefix>', 'only suites whose name starts with this (repeatable)', collect)
     .option('--test <glob>', 'only tests whose id matches this glob, e.g. \'uapi.rpc.*\' (repeatable; ids: fwctl-cts list)', collect)
     .option('--exclude <glob>', 'leave out tests whose id matches this glob (repeatable)', collect)
+    .option('--expectations <file>', 'known failures, flakes, skips and waivers (schemas/expectations.schema.json); expired entries fail the run')
+    .option('--retries <n>', 'rerun an unexpected failure up to n times; a pass on retry is a flake, not a failure', nonNegativeInt, 0)
     .option('--junit-limit <n>', 'junit.xml: beyond n passing test cases, only failures and errors', nonNegativeInt)
     .option('--dry-run', 'print every RPC and scope the run would issue, and issue none (no reports are written)')
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test); a failure prints the seed and path to replay', integer)
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
-    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; test?: string[]; exclude?: string[]; junitLimit?: number; seed?: number; progress: boolean; dryRun?: boolean } & AllowFlags) => {
+    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; test?: string[]; exclude?: string[]; junitLimit?: number; expectations?: string; retries: number; seed?: number; progress: boolean; dryRun?: boolean } & AllowFlags) => {
       loadPolicy(o.policy); // bad input fails before any work
+      const expectations = o.expectations === undefined ? undefined : loadExpectations(o.expectations);
       if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed); // workers inherit the environment
       expandTargets(o.target);
       if (!o.dryRun) prepareReportDir(o.reportDir);
@@ -130,6 +134,8 @@ export function buildProgram(): Command {
         suites: o.suite,
         tests: o.test,
         exclude: o.exclude,
+        expectations,
+        retries: o.retries,
         options: { ...allowsFrom(o), dryRun: Boolean(o.dryRun) },
         onResult: (_r, planned) => {
           if (!bar) return;
@@ -144,7 +150,8 @@ export function buildProgram(): Command {
       }
       const files = writeReports(o.reportDir, report, { limit: o.junitLimit });
       process.stdout.write(`${renderSummary(report, files)}\n`);
-      process.exitCode = hasHarnessErrors(report) ? EXIT.badInput : report.verdict === 'compliant' ? EXIT.compliant : EXIT.failing;
+      // The same code every report format carries (reports/run-entries.ts).
+      process.exitCode = exitCode(report);
     });
 
   program
@@ -226,7 +233,7 @@ Exit codes:
     .command('defects')
     .description('list the reference driver\'s named defects and the rules each must break')
     .action(() => {
-      for (const d of DEFECTS) process.stdout.write(`${d.id}\n    ${d.summary}\n    breaks: ${d.breaks.join(', ')}\n`);
+      for (const d of ALL_DEFECTS) process.stdout.write(`${d.id}\n    ${d.summary}\n    ${d.flaky ? 'flaky: fails at random (use --retries)' : `breaks: ${d.breaks.join(', ')}`}\n`);
     });
 
   return program;

@@ -13,12 +13,15 @@ export type RunVerdict = "compliant" | "non-compliant" | "incomplete";
  * This interface was referenced by `Report`'s JSON-Schema
  * via the `definition` "RuleVerdict".
  */
-export type RuleVerdict = "pass" | "fail" | "not-run" | "not-applicable" | "not-selected";
+export type RuleVerdict = "pass" | "fail" | "not-run" | "not-applicable" | "not-selected" | "waived";
 /**
+ * expected-fail: failed as an expectations entry said; unexpected-pass: passed although an entry expects it to fail; flake: failed, then passed on a retry (or a listed flake failed); waived: failed, and a waiver covers its rule.
+ *
  * This interface was referenced by `Report`'s JSON-Schema
  * via the `definition` "Outcome".
  */
-export type Outcome = "pass" | "fail" | "skip" | "timeout" | "crash" | "error";
+export type Outcome =
+  "pass" | "fail" | "skip" | "timeout" | "crash" | "error" | "expected-fail" | "unexpected-pass" | "flake" | "waived";
 
 /**
  * The canonical result of one fwctl-cts run. Every other report format is rendered from it.
@@ -59,6 +62,18 @@ export interface Report {
   rules: RuleResult[];
   tests: TestEntry[];
   summary: Summary;
+  /**
+   * The expectations file this run applied.
+   */
+  expectations?: {
+    file: string;
+    sha256: string;
+    /**
+     * Entries past their expiry date ('<file>#/entries/<n>: <reason>, expired <date>'): the run fails.
+     */
+    expired: string[];
+    unexpectedPasses: number;
+  };
 }
 /**
  * This interface was referenced by `Report`'s JSON-Schema
@@ -118,6 +133,14 @@ export interface TestEntry {
   outcome: Outcome;
   durationMs: number;
   skipReason?: string;
+  /**
+   * With --retries: the outcome of every attempt, first to last.
+   */
+  attempts?: Outcome[];
+  /**
+   * The expectations entry that changed this test's outcome: '<file>#/entries/<n>'.
+   */
+  expectation?: string;
   error?: {
     message: string;
     stack?: string;
@@ -157,6 +180,10 @@ export interface Summary {
     timeout: number;
     crash: number;
     error: number;
+    "expected-fail"?: number;
+    "unexpected-pass"?: number;
+    flake?: number;
+    waived?: number;
   };
   rules: {
     pass: number;
@@ -164,5 +191,6 @@ export interface Summary {
     "not-run": number;
     "not-applicable": number;
     "not-selected"?: number;
+    waived?: number;
   };
 }

@@ -14,6 +14,8 @@ export interface RunInfo {
   shard?: Shard;
   /** The subset this run selected (--suite, --test, --exclude). */
   selection?: { suites?: string[]; tests?: string[]; exclude?: string[] };
+  /** The expectations file applied, with its expired entries. */
+  expectations?: Report['expectations'];
 }
 
 export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly TestResult[], info: RunInfo): Report {
@@ -59,11 +61,11 @@ export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly 
   const harnessErrors = targets.reduce((n, t) => n + t.errors.length, 0) + results.filter((r) => r.outcome === 'error').length;
   const summary: Summary = {
     tests: results.length,
-    outcomes: { pass: 0, fail: 0, skip: 0, timeout: 0, crash: 0, error: 0 },
-    rules: { pass: 0, fail: 0, 'not-run': 0, 'not-applicable': 0, 'not-selected': 0 },
+    outcomes: { pass: 0, fail: 0, skip: 0, timeout: 0, crash: 0, error: 0, 'expected-fail': 0, 'unexpected-pass': 0, flake: 0, waived: 0 },
+    rules: { pass: 0, fail: 0, 'not-run': 0, 'not-applicable': 0, 'not-selected': 0, waived: 0 },
   };
-  for (const r of results) summary.outcomes[r.outcome]++;
-  for (const r of rules) summary.rules[r.verdict]++;
+  for (const r of results) summary.outcomes[r.outcome] = (summary.outcomes[r.outcome] ?? 0) + 1;
+  for (const r of rules) summary.rules[r.verdict] = (summary.rules[r.verdict] ?? 0) + 1;
 
   const report: Report = {
     format: 'fwctl-cts-report/1',
@@ -87,6 +89,7 @@ export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly 
   };
   if (info.shard) report.run.shard = `${info.shard.index}/${info.shard.count}`;
   if (info.selection) report.run.selection = info.selection;
+  if (info.expectations) report.expectations = info.expectations;
   return report;
 }
 
