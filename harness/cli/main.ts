@@ -2,12 +2,15 @@
  * The fwctl-cts command line. Exit codes: 0 compliant, 1 non-compliant or
  * incomplete, 2 bad input or harness error. Errors are one line on stderr.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { ALL_DEFECTS } from '../../reference-driver/index.js';
 import { prepareReportDir, renderSummary, writeReports } from '../../reports/index.js';
 import { exitCode } from '../../reports/run-entries.js';
 import { loadExpectations } from '../expectations/expectations.js';
+import { loadReport, mergeReports } from '../results/merge.js';
 import { CtsError } from '../errors.js';
 import type { Shard } from '../plan/plan.js';
 import { loadPolicy } from '../policy/policy.js';
@@ -227,6 +230,25 @@ Exit codes:
         const profile = loadProfile(o.profile);
         process.stdout.write(`${o.profile}: valid profile '${profile.id}', ${profile.commands.length} commands\n`);
       }
+    });
+
+  program
+    .command('merge')
+    .description('merge shard reports (report.json of --shard 1/n .. n/n) into the report of the whole run, and write every format')
+    .argument('<report...>', 'report.json files (or report directories)')
+    .requiredOption('-o, --report-dir <dir>', 'where the merged reports go')
+    .option('--junit-limit <n>', 'junit.xml: beyond n passing test cases, only failures and errors', nonNegativeInt)
+    .addHelpText('after', EXIT_HELP)
+    .action((files: string[], o: { reportDir: string; junitLimit?: number }) => {
+      const inputs = files.map((f) => {
+        const file = existsSync(join(f, 'report.json')) ? join(f, 'report.json') : f;
+        return { file, report: loadReport(file) };
+      });
+      const report = mergeReports(inputs);
+      prepareReportDir(o.reportDir);
+      const written = writeReports(o.reportDir, report, { limit: o.junitLimit });
+      process.stdout.write(`${renderSummary(report, written)}\n`);
+      process.exitCode = exitCode(report);
     });
 
   program

@@ -19,7 +19,12 @@ export interface RunInfo {
 }
 
 export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly TestResult[], info: RunInfo): Report {
-  const targets: TargetEntry[] = plan.targets.map((t) => {
+  const planned = new Set(plan.groups.flatMap((g) => g.tests.flatMap((test) => test.rules.map((r) => `${g.target}|${r}`))));
+  return assembleReport(policy, targetEntries(plan), planned, results, info);
+}
+
+function targetEntries(plan: Plan): TargetEntry[] {
+  return plan.targets.map((t) => {
     const d = t.description;
     const entry: TargetEntry = { spec: t.spec, errors: t.errors };
     if (d) {
@@ -31,16 +36,21 @@ export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly 
     }
     return entry;
   });
+}
 
+/**
+ * The report from targets and results; `planned` holds `<target>|<rule>` for every rule a planned
+ * test proves (merge.ts rebuilds it from the shards' tests).
+ */
+export function assembleReport(policy: LoadedPolicy, targets: TargetEntry[], planned: ReadonlySet<string>, results: readonly TestResult[], info: RunInfo): Report {
   // A subset (a shard, --suite, --test) is judged on the rules it ran: a rule none of whose
   // tests it selected on a target is 'not-selected' there, not 'not-run' (issue #12).
   const subset = info.shard !== undefined || info.selection !== undefined;
-  const planned = new Set(plan.groups.flatMap((g) => g.tests.flatMap((test) => test.rules.map((r) => `${g.target}|${r}`))));
   const rules: RuleResult[] = policy.policy.rules.map((rule) => {
     const byTarget: Record<string, RuleResult['verdict']> = {};
-    for (const t of plan.targets) {
+    for (const t of targets) {
       const tests = results.filter((r) => r.target === t.spec && r.rules.includes(rule.id));
-      const verdict = ruleVerdictOnTarget(rule, t.description?.model, tests);
+      const verdict = ruleVerdictOnTarget(rule, t.model, tests);
       const selected = !subset || t.errors.length > 0 || planned.has(`${t.spec}|${rule.id}`);
       byTarget[t.spec] = verdict === 'not-run' && !selected ? 'not-selected' : verdict;
     }
