@@ -37,6 +37,8 @@ export interface RunOptions {
   retries?: number;
   /** The day expiry dates are compared with (UTC, YYYY-MM-DD); today when absent. */
   today?: string;
+  /** Results of an interrupted run of the same plan (its journal): those tests are not run again (--resume). */
+  done?: readonly TestResult[];
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -84,8 +86,13 @@ export async function runConformance(opts: RunOptions): Promise<Report> {
     const today = opts.today ?? todayUtc();
     const whole = await buildPlan(pool, { targets, suites, rules: new Set(policy.byId.keys()), shard: opts.shard, tests: opts.tests, exclude: opts.exclude });
     const { plan, skipped } = opts.expectations ? skipByExpectations(whole, opts.expectations, today) : { plan: whole, skipped: [] };
-    const planned = plan.groups.reduce((n, g) => n + g.tests.length, 0);
-    let results = await executePlan(pool, plan, (r) => opts.onResult?.(r, planned));
+    const key = (target: string, id: string) => `${target}|${id}`;
+    const done = new Map((opts.done ?? []).map((r) => [key(r.target, r.id), r]));
+    const todo: Plan = { ...plan, groups: plan.groups.map((g) => ({ ...g, tests: g.tests.filter((t) => !done.has(key(g.target, t.id))) })).filter((g) => g.tests.length) };
+    const planned = todo.groups.reduce((n, g) => n + g.tests.length, 0);
+    const ran = new Map((await executePlan(pool, todo, (r) => opts.onResult?.(r, planned))).map((r) => [key(r.target, r.id), r]));
+    // In plan order, whichever run a result came from, so a resumed run's report is the uninterrupted one's.
+    let results = plan.groups.flatMap((g) => g.tests.map((t) => ran.get(key(g.target, t.id)) ?? done.get(key(g.target, t.id))!)).filter(Boolean);
     results = await retry(pool, plan, results, opts.retries ?? 0, opts.expectations, today);
     let expectations: Report['expectations'];
     if (opts.expectations) {

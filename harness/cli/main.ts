@@ -11,6 +11,8 @@ import { prepareReportDir, renderSummary, writeReports } from '../../reports/ind
 import { exitCode } from '../../reports/run-entries.js';
 import { loadExpectations } from '../expectations/expectations.js';
 import { loadReport, mergeReports } from '../results/merge.js';
+import { Journal, readJournal } from '../results/journal.js';
+import type { TestResult } from '../runner/types.js';
 import { CtsError } from '../errors.js';
 import type { Shard } from '../plan/plan.js';
 import { loadPolicy } from '../policy/policy.js';
@@ -69,6 +71,26 @@ function positiveInt(v: string): number {
   return n;
 }
 
+/** The parsed options of `run`; a journal keeps them for --resume (harness/results/journal.ts). */
+type RunCliOptions = {
+  target?: string[];
+  policy: string;
+  reportDir: string;
+  resume?: string;
+  workers: number;
+  timeout: number;
+  shard?: Shard;
+  suite?: string[];
+  test?: string[];
+  exclude?: string[];
+  junitLimit?: number;
+  expectations?: string;
+  retries: number;
+  seed?: number;
+  progress: boolean;
+  dryRun?: boolean;
+} & AllowFlags;
+
 function nonNegativeInt(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
@@ -104,9 +126,10 @@ export function buildProgram(): Command {
   withAllowFlags(program
     .command('run'))
     .description('run the conformance suites against one or more targets and write the reports')
-    .requiredOption('-t, --target <spec>', 'target to test (repeatable)', collect)
+    .option('-t, --target <spec>', 'target to test (repeatable; required unless --resume)', collect)
     .option('-p, --policy <pack|file>', 'policy pack name or policy file', 'upstream')
     .option('-o, --report-dir <dir>', 'where report.json, report.tap, report.ktap and junit.xml go', 'out')
+    .option('--resume <dir>', 'finish an interrupted run from the journal in its report directory: run only the missing tests, with the options it was started with')
     .option('-j, --workers <n>', 'worker threads', positiveInt, defaultWorkers())
     .option('--timeout <ms>', 'per-test timeout', positiveInt, DEFAULT_TIMEOUT_MS)
     .option('--shard <k/n>', 'run only shard k of n (deterministic by test id)', shard)
@@ -120,16 +143,30 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test); a failure prints the seed and path to replay', integer)
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
-    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; test?: string[]; exclude?: string[]; junitLimit?: number; expectations?: string; retries: number; seed?: number; progress: boolean; dryRun?: boolean } & AllowFlags) => {
+    .action(async (given: RunCliOptions) => {
+      let o = given;
+      let journaled: TestResult[] = [];
+      if (given.resume !== undefined) {
+        if (given.target?.length) throw new CtsError('CTS_E_USAGE', 'run: --resume takes the targets and options of the run it resumes; give no --target');
+        const journal = readJournal(given.resume);
+        o = { ...(journal.options as unknown as RunCliOptions), reportDir: given.resume, progress: given.progress, workers: given.workers, resume: given.resume };
+        journaled = journal.results;
+      } else if (!given.target?.length) {
+        throw new CtsError('CTS_E_USAGE', 'run: --target is required (or --resume DIR)');
+      }
       loadPolicy(o.policy); // bad input fails before any work
       const expectations = o.expectations === undefined ? undefined : loadExpectations(o.expectations);
       if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed); // workers inherit the environment
-      expandTargets(o.target);
+      expandTargets(o.target!);
       if (!o.dryRun) prepareReportDir(o.reportDir);
+      // Every result is journaled as it ends, so a killed run can be resumed (--resume).
+      const { progress: _p, workers: _w, resume: _r, ...planOptions } = o;
+      const journal = o.dryRun ? undefined : o.resume !== undefined ? Journal.append(o.reportDir) : Journal.create(o.reportDir, planOptions);
       const bar = o.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, clearOnComplete: true, hideCursor: true, format: 'running {bar} {value}/{total} tests' }, cliProgress.Presets.shades_classic) : undefined;
       let done = 0;
       const report = await runConformance({
-        targets: o.target,
+        targets: o.target!,
+        done: journaled,
         policy: o.policy,
         workers: o.workers,
         timeoutMs: o.timeout,
@@ -140,7 +177,8 @@ export function buildProgram(): Command {
         expectations,
         retries: o.retries,
         options: { ...allowsFrom(o), dryRun: Boolean(o.dryRun) },
-        onResult: (_r, planned) => {
+        onResult: (r, planned) => {
+          journal?.record(r);
           if (!bar) return;
           if (done++ === 0) bar.start(planned, 0);
           bar.update(done);
