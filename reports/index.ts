@@ -5,25 +5,27 @@ import { baselineOf } from '../harness/expectations/expectations.js';
 import type { TestResult } from '../harness/runner/types.js';
 import { renderFailuresCsv, renderResultsCsv } from './csv.js';
 import { renderJunit, type JunitOptions } from './junit.js';
+import { renderKcidb, type KcidbOptions } from './kcidb.js';
 import { renderKtap, renderTap, renderTapFlat } from './tap.js';
 import { writeAtomic } from './write.js';
 
 export { renderSummary } from './summary.js';
 export { prepareReportDir } from './write.js';
 
-export type ReportOptions = JunitOptions;
+export type ReportOptions = JunitOptions & KcidbOptions;
 
-export const REPORT_FILES = {
+export const REPORT_FILES: Record<string, (r: Report, opts: ReportOptions) => string> = {
   'report.json': (r: Report) => `${JSON.stringify(r, null, 2)}\n`,
   'report.tap': renderTap,
   'report.flat.tap': renderTapFlat,
   'report.ktap': renderKtap,
   'junit.xml': renderJunit,
+  'report.kcidb.json': renderKcidb,
   'results.csv': renderResultsCsv,
   'failures.csv': renderFailuresCsv,
   // The run's failures as an expectations file: the next baseline, once given owners and issues.
   'failures.json': (r: Report) => `${JSON.stringify(baselineOf(r.tests as TestResult[], r.run.startedAt.slice(0, 10)), null, 2)}\n`,
-} as const satisfies Record<string, (r: Report, opts: ReportOptions) => string>;
+};
 
 /** Write every format into `dir`; returns the paths written. */
 export function writeReports(dir: string, report: Report, opts: ReportOptions = {}): string[] {

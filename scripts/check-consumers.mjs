@@ -7,12 +7,18 @@
 // Fixtures: all-pass (sim:cxl), failing (a defect), crashing (a driver that exits after hello)
 // and harness error (a target that cannot start: exit 2).
 //
-// Needs: xmllint (libxml2-utils), prove (perl), /usr/bin/python3 with python3-junitparser and
-// python3-tap (Debian), junit-10.xsd (FWCTL_CTS_JUNIT_XSD, or the cache below), the kernel
-// source for kunit.py (FWCTL_CTS_KERNEL_SRC, or `vm/fwctl-vm source`). A missing tool fails the
-// check unless FWCTL_CTS_CONSUMERS_OPTIONAL names it (a skip with the reason, never a pass).
+// Also: report.kcidb.json against kernelci/kcidb-io's own validator (KCIDB v5), the LAVA test
+// definition in examples/ci/lava against lava_common's test-definition schema (Debian
+// lava-common), and examples/ci/lava/lava-results.sh run with stand-ins for lava-test-case.
+//
+// Needs: xmllint (libxml2-utils), prove (perl), /usr/bin/python3 with python3-junitparser,
+// python3-tap, python3-jsonschema, python3-yaml and lava-common (Debian), junit-10.xsd
+// (FWCTL_CTS_JUNIT_XSD, or the cache below), a kcidb-io checkout (FWCTL_CTS_KCIDB_IO, or the
+// cache), the kernel source for kunit.py (FWCTL_CTS_KERNEL_SRC, or `vm/fwctl-vm source`).
+// A missing tool fails the check unless FWCTL_CTS_CONSUMERS_OPTIONAL (comma-separated:
+// junit-10.xsd, kcidb-io, kunit.py) names it: then it is a SKIP with the reason, never a pass.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,10 +31,11 @@ const optional = new Set((process.env.FWCTL_CTS_CONSUMERS_OPTIONAL ?? '').split(
 const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'fwctl-cts', 'consumers');
 
 const FIXTURES = [
-  { name: 'all-pass', targets: ['sim:cxl'], exit: 0 },
-  { name: 'failing', targets: ['sim:cxl+no-emsgsize'], exit: 1 },
-  { name: 'crashing', targets: [`exec:node ${join(root, 'dist/test/fixtures/drivers/bad-driver.js')} exit-after-hello`], exit: 1 },
-  { name: 'harness-error', targets: ['sim:cxl', `exec:${join(root, 'no-such-driver')}`], exit: 2 },
+  { name: 'all-pass', targets: ['sim:cxl'], exit: [0] },
+  { name: 'failing', targets: ['sim:cxl+no-emsgsize'], exit: [1] },
+  // A dead driver's tests are crashes (1); one that dies while a task starts is a target error (2).
+  { name: 'crashing', targets: [`exec:node ${join(root, 'dist/test/fixtures/drivers/bad-driver.js')} exit-after-hello`], exit: [1, 2] },
+  { name: 'harness-error', targets: ['sim:cxl', `exec:${join(root, 'no-such-driver')}`], exit: [2] },
 ];
 
 let problems = 0;
@@ -60,8 +67,26 @@ function findKunit() {
   return p && existsSync(p) ? p : undefined;
 }
 
+function findKcidb() {
+  const p = process.env.FWCTL_CTS_KCIDB_IO ?? join(cache, 'kcidb-io');
+  return existsSync(join(p, 'kcidb_io', 'schema')) ? p : undefined;
+}
+
 const xsd = tool('junit-10.xsd', findXsd);
 const kunit = tool('kunit.py', findKunit);
+const kcidb = tool('kcidb-io', findKcidb);
+
+// The LAVA test definition, once: lava_common's own schema for it.
+{
+  const def = join(root, 'examples', 'ci', 'lava', 'fwctl-cts.yaml');
+  const r = spawnSync(python, ['-c', 'import sys, yaml\nfrom lava_common.schemas.test.testdef import validate\nvalidate(yaml.safe_load(open(sys.argv[1])))', def], { encoding: 'utf8' });
+  check('examples', 'lava_common testdef', r.status === 0, r.status === 0 ? 'examples/ci/lava/fwctl-cts.yaml valid' : r.stderr.trim().split('\n').pop());
+}
+// Stand-ins for LAVA's helpers, recording each call.
+const lavaBin = mkdtempSync(join(tmpdir(), 'fwctl-cts-lava-'));
+for (const cmd of ['lava-test-case', 'lava-test-set']) {
+  writeFileSync(join(lavaBin, cmd), `#!/bin/sh\necho "${cmd} $*" >> "$LAVA_CALLS"\n`, { mode: 0o755 });
+}
 
 /** What report.json says, including the run's own entries every format carries (reports/run-entries.ts). */
 function expected(report, code) {
@@ -97,7 +122,7 @@ try {
   for (const fx of FIXTURES) {
     const dir = join(work, fx.name);
     const run = spawnSync(process.execPath, [cli, 'run', ...fx.targets.flatMap((t) => ['--target', t]), '--report-dir', dir, '--no-progress'], { encoding: 'utf8' });
-    check(fx.name, 'fwctl-cts exit code', run.status === fx.exit, `exit ${run.status} (expected ${fx.exit})`);
+    check(fx.name, 'fwctl-cts exit code', fx.exit.includes(run.status), `exit ${run.status} (expected ${fx.exit.join(' or ')})`);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
     const want = expected(report, run.status);
     const failed = run.status !== 0;
@@ -164,9 +189,25 @@ for line in Parser().parse_file(sys.argv[1]):
         if not line.description or any(ch.isspace() for ch in line.description.strip()): c["bad_names"] += 1
 print(json.dumps(c))`, join(dir, 'report.flat.tap')], { encoding: 'utf8' }));
     check(fx.name, 'python3-tap flat (LAVA)', same(pt, want) && pt.bad_names === 0, `${fmt(pt)}, ${pt.bad_names} names with white space (report.json: ${fmt(want)})`);
+
+    // KCIDB v5: kcidb-io's own validator, as kcidb-submit runs it.
+    if (kcidb) {
+      const k = spawnSync(python, ['-c', 'import json, sys\nfrom kcidb_io.schema import LATEST\nd = json.load(open(sys.argv[1]))\nLATEST.validate_exactly(d)\nprint(LATEST.major, LATEST.minor, len(d["tests"]))', join(dir, 'report.kcidb.json')], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: kcidb } });
+      const [major, minor, n] = k.stdout.trim().split(' ');
+      check(fx.name, 'kcidb-io validate', k.status === 0 && Number(n) === want.total, k.status === 0 ? `valid KCIDB v${major}.${minor}, ${n} tests` : k.stderr.trim().split('\n').pop());
+    } else check(fx.name, 'kcidb-io validate', null, 'kcidb-io not available');
+
+    // LAVA: examples/ci/lava/lava-results.sh, one lava-test-case per test, results matching report.json.
+    const calls = join(work, `${fx.name}-lava-calls`);
+    const lr = spawnSync('sh', [join(root, 'examples', 'ci', 'lava', 'lava-results.sh'), join(dir, 'results.csv')], { encoding: 'utf8', env: { ...process.env, PATH: `${lavaBin}:${process.env.PATH}`, LAVA_CALLS: calls } });
+    const cases = lr.status === 0 ? readFileSync(calls, 'utf8').split('\n').filter((l) => l.startsWith('lava-test-case ')) : [];
+    const lava = { total: cases.length, fail: cases.filter((c) => c.endsWith('--result fail')).length, skip: cases.filter((c) => c.endsWith('--result skip')).length };
+    const spaced = cases.filter((c) => c.split(' ').length !== 4).length;
+    check(fx.name, 'lava-results.sh', lr.status === 0 && same(lava, want) && spaced === 0, `${fmt(lava)}, ${spaced} ids with white space (report.json: ${fmt(want)})`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
+  rmSync(lavaBin, { recursive: true, force: true });
 }
 console.log(rows.join('\n'));
 console.log(problems ? `check-consumers: ${problems} problem(s)` : 'check-consumers: every consumer agrees with report.json');

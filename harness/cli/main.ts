@@ -84,12 +84,19 @@ type RunCliOptions = {
   test?: string[];
   exclude?: string[];
   junitLimit?: number;
+  kcidbOrigin?: string;
+  kcidbBuildId?: string;
   expectations?: string;
   retries: number;
   seed?: number;
   progress: boolean;
   dryRun?: boolean;
 } & AllowFlags;
+
+function kcidbOrigin(v: string): string {
+  if (!/^[a-z0-9_]+$/.test(v)) throw new InvalidArgumentError('expected a KCIDB origin: lower-case letters, digits and _');
+  return v;
+}
 
 function nonNegativeInt(v: string): number {
   const n = Number(v);
@@ -139,6 +146,8 @@ export function buildProgram(): Command {
     .option('--expectations <file>', 'known failures, flakes, skips and waivers (schemas/expectations.schema.json); expired entries fail the run')
     .option('--retries <n>', 'rerun an unexpected failure up to n times; a pass on retry is a flake, not a failure', nonNegativeInt, 0)
     .option('--junit-limit <n>', 'junit.xml: beyond n passing test cases, only failures and errors', nonNegativeInt)
+    .option('--kcidb-origin <name>', 'report.kcidb.json: the KCIDB origin of your CI system', kcidbOrigin)
+    .option('--kcidb-build-id <id>', 'report.kcidb.json: the KCIDB build id of the kernel under test (<origin>:<id>); made up when absent')
     .option('--dry-run', 'print every RPC and scope the run would issue, and issue none (no reports are written)')
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test); a failure prints the seed and path to replay', integer)
     .addOption(new Option('--no-progress', 'no progress bar'))
@@ -189,7 +198,7 @@ export function buildProgram(): Command {
         process.stdout.write(renderDryRun(report));
         return;
       }
-      const files = writeReports(o.reportDir, report, { limit: o.junitLimit });
+      const files = writeReports(o.reportDir, report, { limit: o.junitLimit, kcidbOrigin: o.kcidbOrigin, kcidbBuildId: o.kcidbBuildId });
       process.stdout.write(`${renderSummary(report, files)}\n`);
       // The same code every report format carries (reports/run-entries.ts).
       process.exitCode = exitCode(report);
