@@ -6,6 +6,8 @@ import type { TestResult } from '../harness/runner/types.js';
 import { renderFailuresCsv, renderResultsCsv } from './csv.js';
 import { renderJunit, type JunitOptions } from './junit.js';
 import { renderKcidb, type KcidbOptions } from './kcidb.js';
+import { renderMarkdown } from './markdown.js';
+import { renderSarif } from './sarif.js';
 import { renderKtap, renderTap, renderTapFlat } from './tap.js';
 import { writeAtomic } from './write.js';
 
@@ -21,6 +23,8 @@ export const REPORT_FILES: Record<string, (r: Report, opts: ReportOptions) => st
   'report.ktap': renderKtap,
   'junit.xml': renderJunit,
   'report.kcidb.json': renderKcidb,
+  'report.md': (r: Report) => renderMarkdown(r),
+  'report.sarif': renderSarif,
   'results.csv': renderResultsCsv,
   'failures.csv': renderFailuresCsv,
   // The run's failures as an expectations file: the next baseline, once given owners and issues.

@@ -190,6 +190,13 @@ for line in Parser().parse_file(sys.argv[1]):
 print(json.dumps(c))`, join(dir, 'report.flat.tap')], { encoding: 'utf8' }));
     check(fx.name, 'python3-tap flat (LAVA)', same(pt, want) && pt.bad_names === 0, `${fmt(pt)}, ${pt.bad_names} names with white space (report.json: ${fmt(want)})`);
 
+    // SARIF 2.1.0: Microsoft's validator (the npm @microsoft/sarif-multitool, a dev dependency).
+    const sv = spawnSync(join(root, 'node_modules', '.bin', 'sarif-multitool'), ['validate', join(dir, 'report.sarif')], { encoding: 'utf8' });
+    const sarifErrors = (sv.stdout.match(/: error /g) ?? []).length;
+    const sarifResults = JSON.parse(readFileSync(join(dir, 'report.sarif'), 'utf8')).runs[0].results.length;
+    const failingRules = report.rules.reduce((n, r) => n + Object.values(r.byTarget).filter((v) => v === 'fail' || v === 'waived').length, 0);
+    check(fx.name, 'sarif-multitool validate', sv.status === 0 && sarifErrors === 0 && sarifResults === failingRules, `exit ${sv.status}, ${sarifErrors} errors, ${sarifResults} results (report.json: ${failingRules} failing rule x target)`);
+
     // KCIDB v5: kcidb-io's own validator, as kcidb-submit runs it.
     if (kcidb) {
       const k = spawnSync(python, ['-c', 'import json, sys\nfrom kcidb_io.schema import LATEST\nd = json.load(open(sys.argv[1]))\nLATEST.validate_exactly(d)\nprint(LATEST.major, LATEST.minor, len(d["tests"]))', join(dir, 'report.kcidb.json')], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: kcidb } });
