@@ -60,22 +60,6 @@ export function yamlString(s: string): string {
   return JSON.stringify(s).replace(YAML_UNPRINTABLE, unicodeEscape);
 }
 
-/** Characters a literal block scalar cannot carry (anything not printable, including CR). */
-const BLOCK_UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/;
-
-/**
- * A YAML value for multi-line text such as a stack: a `|-` literal block indented by `indent`
- * when the text survives it, otherwise a quoted scalar. A block's indentation is detected from
- * its first line, so a first line starting with whitespace would break it, and `|-` drops
- * trailing newlines.
- */
-export function yamlBlock(s: string, indent: string): string {
-  const blockSafe = s.includes('\n') && !BLOCK_UNSAFE.test(s) && /^\S/.test(s) && !s.endsWith('\n');
-  if (!blockSafe) return yamlString(s);
-  // Blank lines keep the indentation too: TAP parsers end a nested YAML block at a shorter line.
-  return `|-\n${s.split('\n').map((line) => indent + line).join('\n')}`;
-}
-
 /**
  * Characters XML 1.0 forbids anywhere (C0 controls other than tab/LF/CR, lone surrogates,
  * U+FFFE/U+FFFF); they are dropped because not even a character reference may name them.

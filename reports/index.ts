@@ -2,19 +2,35 @@
 import { join } from 'node:path';
 import type { Report } from '../harness/generated/report.js';
 import { CtsError } from '../harness/errors.js';
-import { renderJunit } from './junit.js';
-import { renderKtap, renderTap } from './tap.js';
+import { baselineOf } from '../harness/expectations/expectations.js';
+import type { TestResult } from '../harness/runner/types.js';
+import { renderFailuresCsv, renderResultsCsv } from './csv.js';
+import { renderJunit, type JunitOptions } from './junit.js';
+import { renderKcidb, type KcidbOptions } from './kcidb.js';
+import { renderMarkdown } from './markdown.js';
+import { renderSarif } from './sarif.js';
+import { renderKtap, renderTap, renderTapFlat } from './tap.js';
 import { writeFallback, writeGeneration, type ReportFile } from './write.js';
 
 export { renderSummary } from './summary.js';
 export { prepareReportDir, releaseReportDir } from './write.js';
 
-export const REPORT_FILES = {
+export type ReportOptions = JunitOptions & KcidbOptions;
+
+export const REPORT_FILES: Record<string, (r: Report, opts: ReportOptions) => string> = {
   'report.json': (r: Report) => `${JSON.stringify(r, null, 2)}\n`,
   'report.tap': renderTap,
+  'report.flat.tap': renderTapFlat,
   'report.ktap': renderKtap,
   'junit.xml': renderJunit,
-} as const;
+  'report.kcidb.json': renderKcidb,
+  'report.md': (r: Report) => renderMarkdown(r),
+  'report.sarif': renderSarif,
+  'results.csv': renderResultsCsv,
+  'failures.csv': renderFailuresCsv,
+  // The run's failures as an expectations file: the next baseline, once given owners and issues.
+  'failures.json': (r: Report) => `${JSON.stringify(baselineOf(r.tests as TestResult[], r.run.startedAt.slice(0, 10)), null, 2)}\n`,
+};
 
 /** The report directory could not be written; the reports were kept in `kept` (empty when that failed too). */
 export class ReportsNotWritten extends CtsError {
@@ -26,8 +42,8 @@ export class ReportsNotWritten extends CtsError {
   }
 }
 
-export function renderReports(report: Report): ReportFile[] {
-  return Object.entries(REPORT_FILES).map(([name, render]) => ({ name, content: render(report) }));
+export function renderReports(report: Report, opts: ReportOptions = {}): ReportFile[] {
+  return Object.entries(REPORT_FILES).map(([name, render]) => ({ name, content: render(report, opts) }));
 }
 
 /**
@@ -35,8 +51,8 @@ export function renderReports(report: Report): ReportFile[] {
  * When `dir` fails (disk full, removed, replaced) the reports go to a fresh
  * directory in the OS temp dir and ReportsNotWritten says where.
  */
-export function writeReports(dir: string, report: Report): string[] {
-  const files = renderReports(report);
+export function writeReports(dir: string, report: Report, opts: ReportOptions = {}): string[] {
+  const files = renderReports(report, opts);
   try {
     return writeGeneration(dir, files);
   } catch (e) {

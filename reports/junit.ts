@@ -1,10 +1,16 @@
 /**
  * JUnit XML rendered straight from the canonical report. tap-junit would lose durations, skip
  * reasons, stacks, expected/actual and classnames, which CI UIs (GitLab, Jenkins) display.
+ * Valid under Jenkins' junit-10.xsd (xunit-plugin), which skips any file that is not: its
+ * `<testsuites>` takes only name, time, tests, failures, disabled and errors. Test cases are
+ * named by their stable id (GitLab keys a case by classname + name); the sentence is in
+ * system-out. The run's own entries (reports/run-entries.ts) make a failed run fail here too.
  */
 import type { Report, TestEntry } from '../harness/generated/report.js';
 import { xmlAttr, xmlText } from './escape.js';
-import { evidenceLine, failureMessage, groupName, groupTests, type TestGroup } from './tap.js';
+import { idPart } from '../harness/results/test-id.js';
+import { allEntries } from './run-entries.js';
+import { evidenceLine, failureMessage, groupName, groupTests, isFailure, outcomeNote, type TestGroup } from './tap.js';
 
 interface Counts {
   tests: number;
@@ -13,24 +19,38 @@ interface Counts {
   skipped: number;
 }
 
-export function renderJunit(report: Report): string {
-  const groups = groupTests(report.tests);
-  const total = count(report.tests);
+export interface JunitOptions {
+  /** Beyond this many passing test cases, only failures and errors are written (deqp-runner's --limit). */
+  limit?: number;
+}
+
+export function renderJunit(report: Report, opts: JunitOptions = {}): string {
+  const entries = allEntries(report);
+  const groups = groupTests(entries);
+  const { skipped: _skipped, ...total } = count(entries);
+  let passesLeft = opts.limit ?? Infinity;
+  const keep = (t: TestEntry) => isFailure(t) || passesLeft-- > 0;
+  const kept = groups.map((g, i) => ({ group: { ...g, tests: g.tests.filter(keep) }, all: g, index: i }));
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     // The run's wall time: workers run in parallel, so it is less than the sum of the suites.
-    `<testsuites ${attrs({ name: 'fwctl-cts', ...total, time: seconds(report.run.durationMs), timestamp: report.run.startedAt })}>`,
-    ...groups.flatMap((group) => testsuite(report, group)),
+    `<testsuites ${attrs({ name: 'fwctl-cts', ...total, time: seconds(report.run.durationMs) })}>`,
+    ...kept.flatMap(({ group, all, index }) => testsuite(report, group, all, index)),
     '</testsuites>',
   ];
   return lines.join('\n') + '\n';
 }
 
-function testsuite(report: Report, group: TestGroup): string[] {
-  const time = seconds(group.tests.reduce((ms, t) => ms + t.durationMs, 0));
+/** `all` is the whole group, `group` what is written of it (counts stay those of the whole group). */
+function testsuite(report: Report, group: TestGroup, all: TestGroup, index: number): string[] {
+  const time = seconds(all.tests.reduce((ms, t) => ms + t.durationMs, 0));
+  const omitted = all.tests.length - group.tests.length;
   const head = attrs({
     name: groupName(group),
-    ...count(group.tests),
+    // The stricter Ant schema wants id and package on every testsuite.
+    id: index,
+    package: `${idPart(group.target)}.${idPart(group.suite)}`,
+    ...count(all.tests),
     time,
     // Tests carry no start time of their own; the run's start is the closest truthful value.
     timestamp: report.run.startedAt,
@@ -45,7 +65,7 @@ function testsuite(report: Report, group: TestGroup): string[] {
   return [
     `  <testsuite ${head}>`,
     '    <properties>',
-    ...Object.entries(properties).map(([name, value]) => `      <property ${attrs({ name, value })}/>`),
+    ...Object.entries({ ...properties, ...(omitted ? { 'omitted.passes': omitted } : {}) }).map(([name, value]) => `      <property ${attrs({ name, value: String(value) })}/>`),
     '    </properties>',
     ...group.tests.flatMap((t) => testcase(group, t)),
     '  </testsuite>',
@@ -53,7 +73,7 @@ function testsuite(report: Report, group: TestGroup): string[] {
 }
 
 function testcase(group: TestGroup, t: TestEntry): string[] {
-  const head = attrs({ classname: `${group.target}.${group.suite}`, name: t.title, time: seconds(t.durationMs) });
+  const head = attrs({ classname: `${idPart(group.target)}.${idPart(group.suite)}`, name: t.id, time: seconds(t.durationMs) });
   return [`    <testcase ${head}>`, ...result(t).map((line) => `      ${line}`), `      <system-out>${xmlText(systemOut(t))}</system-out>`, '    </testcase>'];
 }
 
@@ -70,6 +90,17 @@ function result(t: TestEntry): string[] {
     case 'crash':
     case 'error':
       return [`<error ${attrs({ message: failureMessage(t), type: t.outcome })}>${xmlText(failureText(t))}</error>`];
+    // Excused failures are not failures to a CI UI: shown as skipped with why (JUnit has no xfail).
+    case 'expected-fail':
+    case 'waived':
+      return [`<skipped ${attrs({ message: outcomeNote(t), type: t.outcome })}/>`];
+    // Surefire's element for a test that failed and then passed; old consumers count it a pass.
+    case 'flake':
+      return t.attempts?.includes('pass')
+        ? [`<flakyFailure ${attrs({ message: outcomeNote(t), type: 'flake' })}>${xmlText(failureText(t))}</flakyFailure>`]
+        : [`<skipped ${attrs({ message: outcomeNote(t), type: 'flake' })}/>`];
+    case 'unexpected-pass':
+      return [];
   }
 }
 
@@ -82,7 +113,7 @@ function failureText(t: TestEntry): string {
 }
 
 function systemOut(t: TestEntry): string {
-  return [`rules: ${t.rules.join(' ')}`, ...t.evidence.map(evidenceLine)].join('\n');
+  return [t.title, `rules: ${t.rules.join(' ')}`, ...t.evidence.map(evidenceLine)].join('\n');
 }
 
 /** JUnit splits non-passing tests into failures (assertion, timeout) and errors (crash, harness error). */
@@ -91,7 +122,7 @@ function count(tests: readonly TestEntry[]): Counts {
   for (const t of tests) {
     if (t.outcome === 'fail' || t.outcome === 'timeout') counts.failures++;
     else if (t.outcome === 'crash' || t.outcome === 'error') counts.errors++;
-    else if (t.outcome === 'skip') counts.skipped++;
+    else if (t.outcome === 'skip' || t.outcome === 'expected-fail' || t.outcome === 'waived' || (t.outcome === 'flake' && !t.attempts?.includes('pass'))) counts.skipped++;
   }
   return counts;
 }

@@ -52,8 +52,16 @@ export function renderSummary(report: Report, files: readonly string[] = []): st
     const notRunTests = report.tests.filter((x) => x.skipReason === 'not run: the run was interrupted').length;
     lines.push('', `Interrupted: ${report.tests.length - notRunTests} of ${report.tests.length} tests finished; the rest were not run`);
   }
+  const o = report.summary.outcomes;
+  const excused = (['expected-fail', 'waived', 'flake', 'unexpected-pass'] as const).filter((k) => o[k]).map((k) => `${o[k]} ${k}`);
+  if (excused.length) lines.push('', `Expectations (${t(report.expectations?.file ?? 'retries')}): ${excused.join(', ')}`);
+  for (const x of report.tests.filter((y) => y.outcome === 'unexpected-pass' || y.outcome === 'flake')) {
+    lines.push(`  ${x.outcome === 'flake' ? 'FLAKE' : 'UNEXPECTED PASS'} ${t(x.target)} ${x.id}${x.attempts ? ` (${x.attempts.join(' then ')})` : ''}${x.expectation ? ` [${t(x.expectation)}]` : ''}`);
+  }
+  for (const e of report.expectations?.expired ?? []) lines.push(`  EXPIRED ${t(e)}: the run fails until the entry is renewed or removed`);
   const s = report.summary.rules;
-  lines.push('', `Verdict: ${report.verdict.toUpperCase()} — rules: ${s.pass} pass, ${s.fail} fail, ${s['not-run']} not run, ${s['not-applicable']} not applicable`);
+  const unselected = `${s.waived ? `, ${s.waived} waived` : ''}${s['not-selected'] ? `, ${s['not-selected']} not selected` : ''}`;
+  lines.push('', `Verdict: ${report.verdict.toUpperCase()} — rules: ${s.pass} pass, ${s.fail} fail, ${s['not-run']} not run, ${s['not-applicable']} not applicable${unselected}`);
   if (files.length) lines.push(`Reports: ${t(files.join(' '))}`);
   return lines.join('\n');
 }

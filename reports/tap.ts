@@ -1,6 +1,13 @@
-/** TAP 14 and KTAP renderings of the canonical report, plus the grouping every renderer shares. */
+/**
+ * TAP and KTAP renderings of the canonical report, plus the grouping every renderer shares.
+ * Test points are named by the stable test id; the sentence is the YAML `description`.
+ * The run's own entries (reports/run-entries.ts) come last, so no consumer reads a run that
+ * failed as a pass.
+ */
 import type { Evidence, Report, TestEntry } from '../harness/generated/report.js';
-import { oneLine, splitVisibleLines, tapText, yamlBlock, yamlString } from './escape.js';
+import { oneLine, splitVisibleLines, tapText, yamlString } from './escape.js';
+import { idPart } from '../harness/results/test-id.js';
+import { allEntries } from './run-entries.js';
 
 /** The tests of one target and one suite: a TAP subtest, a KTAP nested test, a JUnit testsuite. */
 export interface TestGroup {
@@ -25,9 +32,32 @@ export function groupName(group: TestGroup): string {
   return `${group.target} ${group.suite}`;
 }
 
-/** Every outcome other than pass and skip fails the run, so it is `not ok` everywhere. */
+/** The outcomes that fail the run, and so are `not ok` everywhere. */
+const FAILING = new Set<TestEntry['outcome']>(['fail', 'timeout', 'crash', 'error']);
 export function isFailure(t: TestEntry): boolean {
-  return t.outcome !== 'pass' && t.outcome !== 'skip';
+  return FAILING.has(t.outcome);
+}
+
+/** A failure an expectations entry foresees: TAP's TODO, KTAP's and kselftest's XFAIL. */
+export function isExpectedFailure(t: TestEntry): boolean {
+  return t.outcome === 'expected-fail' || t.outcome === 'waived' || (t.outcome === 'flake' && !t.attempts?.includes('pass'));
+}
+
+/** Why an outcome that is not plainly pass, fail or skip came about, for directives and messages. */
+export function outcomeNote(t: TestEntry): string {
+  const via = t.expectation ? ` (${t.expectation})` : '';
+  switch (t.outcome) {
+    case 'expected-fail':
+      return `expected failure${via}: ${failureMessage(t)}`;
+    case 'waived':
+      return `waived${via}: ${failureMessage(t)}`;
+    case 'flake':
+      return `flake${via}: ${t.attempts?.join(' then ') ?? failureMessage(t)}`;
+    case 'unexpected-pass':
+      return `unexpected pass: expected to fail${via}`;
+    default:
+      return '';
+  }
 }
 
 /** A failure always has a message, even when the runner recorded no error (a bare timeout). */
@@ -46,34 +76,56 @@ export function roundMs(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-/** TAP 14: one subtest per (target, suite), each a 4-space indented stream closed by a parent test point. */
+/**
+ * TAP 13 with TAP 14 subtests: one subtest per (target, suite), a 4-space indented stream after a
+ * `# Subtest:` line, closed by a parent test point. Version 13 because Perl's prove rejects 14;
+ * tap-parser (strict) reads the subtests, prove and python3-tap the parent points.
+ */
 export function renderTap(report: Report): string {
-  const groups = groupTests(report.tests);
-  const lines = ['TAP version 14', tapPlan(groups.length)];
+  const groups = groupTests(allEntries(report));
+  const lines = ['TAP version 13', tapPlan(groups.length)];
   groups.forEach((group, i) => {
     lines.push(`# Subtest: ${oneLine(groupName(group))}`);
-    const child = [tapPlan(group.tests.length), ...group.tests.flatMap((t, j) => tapPoint(j + 1, t.title, t))];
+    const child = [tapPlan(group.tests.length), ...group.tests.flatMap((t, j) => tapPoint(j + 1, t.id, t))];
     lines.push(...indent(child, '    '));
     lines.push(`${group.tests.some(isFailure) ? 'not ok' : 'ok'} ${i + 1} - ${tapText(groupName(group))}`);
   });
   return lines.join('\n') + '\n';
 }
 
-/** The same test points as one flat stream, for consumers such as tap-junit that drop nested tests. */
-export function renderTapFlat(report: Report): string {
-  const tests = groupTests(report.tests).flatMap((group) => group.tests.map((t) => ({ t, name: `${groupName(group)} ${t.title}` })));
-  const points = tests.flatMap(({ t, name }, i) => tapPoint(i + 1, name, t));
-  return ['TAP version 14', tapPlan(tests.length), ...points].join('\n') + '\n';
+/** A test's name across targets: `<target>.<id>`, machine-safe (LAVA test_case_id, KCIDB path). */
+export function fullTestName(t: TestEntry): string {
+  return `${idPart(t.target)}.${t.id}`;
 }
 
-/** KTAP v1: nested tests carry their own version line and plan, indented 2 spaces; diagnostics are `# ` lines, never YAML. */
+/**
+ * kselftest-style flat TAP 13: one top-level point per test, named `<target>.<id>`, so parsers
+ * that read only top-level lines (python3-tap, LAVA's and KernelCI's kselftest parsers) see every
+ * test; diagnostics are `# ` lines, as kselftest prints them.
+ */
+export function renderTapFlat(report: Report): string {
+  const tests = groupTests(allEntries(report)).flatMap((group) => group.tests);
+  const lines = ['TAP version 13', tapPlan(tests.length)];
+  tests.forEach((t, i) => {
+    const name = fullTestName(t);
+    if (isFailure(t)) lines.push(...ktapDiagnostics(name, t));
+    lines.push(`${isFailure(t) ? 'not ok' : 'ok'} ${i + 1} ${name}${ktapDirective(t)}`);
+  });
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * KTAP v1: nested tests carry their own version line, a `# Subtest:` name and a plan, indented 2
+ * spaces; diagnostics are `# ` lines, never YAML (what the kernel's kunit.py parse reads).
+ */
 export function renderKtap(report: Report): string {
-  const groups = groupTests(report.tests);
+  const groups = groupTests(allEntries(report));
   const lines = ['KTAP version 1', `1..${groups.length}`];
   groups.forEach((group, i) => {
-    const child = ['KTAP version 1', `1..${group.tests.length}`, ...group.tests.flatMap((t, j) => ktapResult(j + 1, t))];
+    const name = ktapName(groupName(group));
+    const child = ['KTAP version 1', `# Subtest: ${name}`, `1..${group.tests.length}`, ...group.tests.flatMap((t, j) => ktapResult(j + 1, t))];
     lines.push(...indent(child, '  '));
-    lines.push(`${group.tests.some(isFailure) ? 'not ok' : 'ok'} ${i + 1} ${ktapName(groupName(group))}`);
+    lines.push(`${group.tests.some(isFailure) ? 'not ok' : 'ok'} ${i + 1} ${name}`);
   });
   return lines.join('\n') + '\n';
 }
@@ -84,14 +136,21 @@ function tapPlan(count: number): string {
 }
 
 function tapPoint(n: number, description: string, t: TestEntry): string[] {
-  const status = isFailure(t) ? 'not ok' : 'ok';
-  const skip = t.outcome === 'skip' ? ` # SKIP${t.skipReason ? ` ${tapText(t.skipReason)}` : ''}` : '';
+  const status = isFailure(t) || isExpectedFailure(t) ? 'not ok' : 'ok';
+  const skip =
+    t.outcome === 'skip'
+      ? ` # SKIP${t.skipReason ? ` ${tapText(t.skipReason)}` : ''}`
+      : isExpectedFailure(t)
+        ? ` # TODO ${tapText(outcomeNote(t))}`
+        : outcomeNote(t)
+          ? ` # ${tapText(outcomeNote(t))}`
+          : '';
   return [`${status} ${n} - ${tapText(description)}${skip}`, ...indent(['---', ...tapDiagnostics(t), '...'], '  ')];
 }
 
 /** The YAML diagnostic of a point. Passes and skips keep only duration and rules, so durations survive. */
 function tapDiagnostics(t: TestEntry): string[] {
-  const timing = [`duration_ms: ${roundMs(t.durationMs)}`, ...yamlList('rules', t.rules)];
+  const timing = [`description: ${yamlString(t.title)}`, `duration_ms: ${roundMs(t.durationMs)}`, ...yamlList('rules', t.rules)];
   if (!isFailure(t)) return timing;
   const lines = [
     `outcome: ${t.outcome}`,
@@ -102,7 +161,8 @@ function tapDiagnostics(t: TestEntry): string[] {
   if (t.error?.expected !== undefined) lines.push(`expected: ${yamlString(t.error.expected)}`);
   if (t.error?.actual !== undefined) lines.push(`actual: ${yamlString(t.error.actual)}`);
   lines.push(...timing);
-  if (t.error?.stack !== undefined) lines.push(`stack: ${yamlBlock(t.error.stack, '  ')}`);
+  // A quoted scalar, not a `|-` block: prove's YAMLish reader rejects block scalars.
+  if (t.error?.stack !== undefined) lines.push(`stack: ${yamlString(t.error.stack)}`);
   lines.push(...yamlList('evidence', t.evidence.map(evidenceLine)));
   return lines;
 }
@@ -112,10 +172,16 @@ function yamlList(key: string, items: readonly string[]): string[] {
 }
 
 /** A KTAP result line, preceded by `# ` diagnostic lines for a failure, as kernel tests print them. */
+/** The directive of a passing or excused KTAP / kselftest result: SKIP, XFAIL, or a note. */
+function ktapDirective(t: TestEntry): string {
+  if (t.outcome === 'skip') return ` # SKIP${t.skipReason ? ` ${ktapName(t.skipReason)}` : ''}`;
+  if (isExpectedFailure(t)) return ` # XFAIL ${ktapName(outcomeNote(t))}`;
+  return outcomeNote(t) ? ` # ${ktapName(outcomeNote(t))}` : '';
+}
+
 function ktapResult(n: number, t: TestEntry): string[] {
-  const name = ktapName(t.title);
-  if (t.outcome === 'pass') return [`ok ${n} ${name}`];
-  if (t.outcome === 'skip') return [`ok ${n} ${name} # SKIP${t.skipReason ? ` ${oneLine(t.skipReason)}` : ''}`];
+  const name = ktapName(t.id);
+  if (!isFailure(t)) return [`ok ${n} ${name}${ktapDirective(t)}`];
   const directive = t.outcome === 'timeout' ? ' # TIMEOUT' : t.outcome === 'fail' ? '' : ' # ERROR';
   return [...ktapDiagnostics(name, t), `not ok ${n} ${name}${directive}`];
 }

@@ -43,7 +43,7 @@ describe('cli odds and ends', function () {
   it('a target given twice is tested once, with a note', () => {
     const out = join(dir, 'twice');
     const r = cts('run', '--target', 'sim:cxl', '--target', 'sim:cxl', '--target', 'sim:pds@*', '--target', 'sim:pds@1.0', '--suite', 'uapi/info', '--report-dir', out, '--no-progress');
-    expect(r.code, r.err).to.equal(1);
+    expect(r.code, r.err).to.equal(0); // a --suite subset: judged on the rules it ran
     expect(r.err.trim().split('\n')).to.deep.equal([
       "fwctl-cts: note: target 'sim:cxl' given more than once; tested once",
       "fwctl-cts: note: target 'sim:pds@1.0' given more than once; tested once",
@@ -57,7 +57,8 @@ describe('cli odds and ends', function () {
   it('dev: naming a node that does not exist: one line, exit 2, the previous report left untouched', function () {
     if (existsSync('/dev/fwctl/fwctl7')) this.skip();
     const out = join(dir, 'dev');
-    expect(cts('run', '--target', 'sim:cxl', '--suite', 'uapi/info', '--report-dir', out, '--no-progress').code).to.equal(1);
+    // A --suite subset is judged on the rules it ran (issue #12): compliant.
+    expect(cts('run', '--target', 'sim:cxl', '--suite', 'uapi/info', '--report-dir', out, '--no-progress').code).to.equal(0);
     const before = readFileSync(join(out, 'report.json'), 'utf8');
     oneLine(cts('run', '--target', 'dev:/dev/fwctl/fwctl7', '--report-dir', out), /^fwctl-cts: target 'dev:\/dev\/fwctl\/fwctl7': no such device node \/dev\/fwctl\/fwctl7/);
     expect(readFileSync(join(out, 'report.json'), 'utf8')).to.equal(before);

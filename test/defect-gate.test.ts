@@ -9,6 +9,7 @@ import { WorkerPool } from '../harness/runner/pool.js';
 import { runConformance } from '../harness/run.js';
 import { loadPolicy } from '../harness/policy/policy.js';
 import { DEFECTS, MODELS } from '../reference-driver/index.js';
+import { TEST_ID } from '../harness/results/test-id.js';
 
 describe('defect gate (upstream policy)', function () {
   this.timeout(120_000);
@@ -36,6 +37,15 @@ describe('defect gate (upstream policy)', function () {
       expect(t.errors, t.spec).to.deep.equal([]);
       for (const [rule, verdict] of verdictsOn(t.spec)) expect(verdict, `${rule} on ${t.spec}`).to.be.oneOf(['pass', 'not-applicable']);
     }
+  });
+
+  it('test ids are machine-safe and unique within each target, over every model, firmware and defect', () => {
+    const outside = report.tests.filter((t) => !TEST_ID.test(t.id)).map((t) => `${t.target} ${t.id}`);
+    const seen = new Set<string>();
+    const collisions = report.tests.filter((t) => seen.size === seen.add(`${t.target}|${t.id}`).size).map((t) => `${t.target} ${t.id}`);
+    console.log(`      test ids: ${report.tests.length} tests on ${report.targets.length} targets, ${collisions.length} collisions, ${outside.length} outside [A-Za-z0-9_.-]`);
+    expect(outside).to.deep.equal([]);
+    expect(collisions).to.deep.equal([]);
   });
 
   it('every defect is caught by exactly its declared rules', () => {

@@ -1,17 +1,25 @@
-/** Renderers: TAP 14 (nested and flat), KTAP, and JUnit XML, checked with real consumers where we have them. */
+/**
+ * Renderers: TAP (nested and flat), KTAP, JUnit XML and CSV, checked with real consumers where we
+ * have them here (tap-parser, tap-junit); scripts/check-consumers.mjs runs prove, xmllint with
+ * Jenkins' schema, junitparser, kunit.py and python3-tap in CI.
+ */
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { expect } from 'chai';
 import { Parser, type FinalResults, type Result } from 'tap-parser';
 import type { Report, TestEntry } from '../harness/generated/report.js';
 import { renderJunit } from '../reports/junit.js';
+import { renderFailuresCsv, renderResultsCsv } from '../reports/csv.js';
+import { runEntries } from '../reports/run-entries.js';
 import { renderKtap, renderTap, renderTapFlat } from '../reports/tap.js';
+import { TEST_ID, testId } from '../harness/results/test-id.js';
 
 const STACK = 'AssertionError: expected EINVAL\n    at Context.<anonymous> (suites/uapi/info.ts:12:5)\n\n    at run (harness/runner/worker.ts:40:3)';
 const SKIP_REASON = 'needs rpc.debugWrite #2 \\ scope';
 
+let n = 0;
 function entry(target: string, suite: string, title: string, rest: Partial<TestEntry>): TestEntry {
-  return { id: `${suite}::${title}`, suite, title, target, rules: ['FWCTL-INFO-001'], outcome: 'pass', durationMs: 2, evidence: [], ...rest };
+  return { id: testId('uapi.test', `case ${++n}`), suite, title, target, rules: ['FWCTL-INFO-001'], outcome: 'pass', durationMs: 2, evidence: [], ...rest };
 }
 
 const A = 'sim:cxl@2.0';
@@ -55,12 +63,14 @@ const REPORT: Report = {
   summary: {
     tests: 6,
     outcomes: { pass: 1, fail: 1, skip: 1, timeout: 1, crash: 1, error: 1 },
-    rules: { pass: 0, fail: 0, 'not-run': 0, 'not-applicable': 0 },
+    rules: { pass: 0, fail: 0, 'not-run': 0, 'not-applicable': 0, 'not-selected': 0 },
   },
 };
 const { outcomes: OUTCOMES } = REPORT.summary;
-/** Every outcome that makes a test point `not ok`. */
-const FAILING = OUTCOMES.fail + OUTCOMES.timeout + OUTCOMES.crash + OUTCOMES.error;
+/** Every outcome that makes a test point `not ok`, plus the run's own verdict entry (the run failed). */
+const FAILING = OUTCOMES.fail + OUTCOMES.timeout + OUTCOMES.crash + OUTCOMES.error + 1;
+/** The report's tests and the run's own entries (here: only the failing verdict). */
+const ENTRIES = [...TESTS, ...runEntries(REPORT)];
 
 interface Parsed {
   final: FinalResults;
@@ -95,43 +105,57 @@ function outcomes(leaves: readonly Result[]): { pass: number; fail: number; skip
   };
 }
 
-describe('reports: TAP 14', () => {
+describe('reports: TAP', () => {
   it('parses in strict mode with no errors, and its counts match the report', async () => {
     const { final, leaves, problems } = await parseTap(renderTap(REPORT), 1);
     expect(problems).to.deep.equal([]);
     expect(final.bailout).to.equal(false);
-    // Three (target, suite) subtests, one of which (B uapi) has only failures.
-    expect(final.count).to.equal(3);
+    // Three (target, suite) subtests, one of which (B uapi) has only failures, and the run's own.
+    expect(final.count).to.equal(4);
     expect(final.ok).to.equal(false);
     expect(outcomes(leaves)).to.deep.equal({ pass: OUTCOMES.pass, fail: FAILING, skip: OUTCOMES.skip });
   });
 
   it('keeps escaped titles, skip reasons, durations and YAML diagnostics intact', async () => {
     const { leaves } = await parseTap(renderTap(REPORT), 1);
-    // Line breaks become spaces; other control characters visible escapes (no raw ESC or BS can reach a terminal).
-    expect(leaves.map((r) => r.name)).to.deep.equal(TESTS.map((t) => t.title.replace(/[\n\u2028]/, ' ').replace('\u0001', '\\x01')));
+    // Points are named by id; the sentence is the YAML description.
+    expect(leaves.map((r) => r.name)).to.deep.equal(ENTRIES.map((t) => t.id));
+    expect(leaves.map((r) => r.diag.description)).to.deep.equal(ENTRIES.map((t) => t.title));
     expect(leaves[2]!.skip).to.equal(SKIP_REASON);
     expect(leaves[0]!.time).to.equal(12.25);
     expect(leaves[0]!.diag).to.deep.include({ rules: ['FWCTL-INFO-001', 'FWCTL-INFO-002'] });
     expect(leaves[1]!.diag).to.deep.include({ outcome: 'fail', message: TESTS[1]!.error!.message, expected: 'EINVAL', actual: '0', stack: STACK });
     expect(leaves[3]!.diag).to.deep.include({ severity: 'timeout' });
-    // A stack whose first line is indented cannot be a block scalar; it falls back to a quoted string.
+    // Stacks are quoted scalars (prove's YAMLish rejects block scalars); control characters survive escaped.
     expect(leaves[5]!.diag).to.deep.include({ stack: TESTS[5]!.error!.stack });
+    expect(renderTap(REPORT)).not.to.match(/: \|-?$/m);
   });
 
   it('writes a # Subtest line, 4-space child streams and a closing parent point', () => {
     const lines = renderTap(REPORT).split('\n');
-    expect(lines.slice(0, 4)).to.deep.equal(['TAP version 14', '1..3', `# Subtest: ${A} uapi`, '    1..3']);
+    // Version 13: Perl's prove rejects 14.
+    expect(lines.slice(0, 4)).to.deep.equal(['TAP version 13', '1..4', `# Subtest: ${A} uapi`, '    1..3']);
     expect(lines).to.include(`not ok 3 - ${B} uapi`);
-    expect(lines).to.include(`    ok 3 - debug write # SKIP needs rpc.debugWrite \\#2 \\\\ scope`);
+    expect(lines).to.include(`    ok 3 - ${TESTS[2]!.id} # SKIP needs rpc.debugWrite \\#2 \\\\ scope`);
+    expect(lines).to.include('not ok 4 - fwctl-cts run');
   });
 
-  it('flat form parses with the same counts, each point prefixed by target and suite', async () => {
+  it('flat form parses with the same counts, each point named <target>.<id> without white space', async () => {
     const { final, leaves, problems } = await parseTap(renderTapFlat(REPORT), 0);
     expect(problems).to.deep.equal([]);
-    expect(final.count).to.equal(TESTS.length);
+    expect(final.count).to.equal(ENTRIES.length);
     expect(outcomes(leaves)).to.deep.equal({ pass: OUTCOMES.pass, fail: FAILING, skip: OUTCOMES.skip });
-    expect(leaves[0]!.name).to.equal(`${A} uapi ${TESTS[0]!.title}`);
+    expect(leaves[0]!.name).to.equal(`sim-cxl-2-0.${TESTS[0]!.id}`);
+    for (const l of leaves) expect(l.name).to.match(TEST_ID);
+  });
+
+  it('a run that failed is not ok everywhere, even when every test passed', async () => {
+    const broken: Report = { ...REPORT, verdict: 'incomplete', tests: [TESTS[0]!], targets: [{ spec: A, errors: ['suite uapi failed to load: SyntaxError'] }] };
+    for (const tap of [renderTap(broken), renderTapFlat(broken)]) expect((await parseTap(tap, 0)).final.ok).to.equal(false);
+    expect(renderKtap(broken)).to.match(/^not ok \d+ fwctl-cts run$/m);
+    expect(renderJunit(broken)).to.match(/<error message="suite uapi failed to load: SyntaxError"/);
+    expect(renderFailuresCsv(broken)).to.contain('fwctl-cts.run.target-error.sim-cxl-2-0.1,Fail');
+    expect(renderFailuresCsv(broken)).to.contain('fwctl-cts.run.verdict,Fail');
   });
 });
 
@@ -144,10 +168,10 @@ describe('reports: tap-junit on flat TAP', () => {
     // tap-junit copies control characters into the XML raw, which is not well-formed; drop them to count.
     const root = parseXml(xml.replace(XML_ILLEGAL, ''));
     const cases = findAll(root, 'testcase');
-    expect(cases).to.have.length(TESTS.length);
+    expect(cases).to.have.length(ENTRIES.length);
     expect(root.attrs.failures).to.equal(String(FAILING));
-    // Every failing outcome is a <failure>, typed by our YAML `severity`.
-    expect(findAll(root, 'failure').map((f) => f.attrs.type)).to.deep.equal(['fail', 'timeout', 'crash', 'error']);
+    // Every failing outcome is a <failure>; the flat form is kselftest-style (`# ` diagnostics, no YAML), so untyped.
+    expect(findAll(root, 'failure')).to.have.length(FAILING);
     expect(findAll(root, 'skipped')).to.have.length(1);
   });
 });
@@ -163,21 +187,23 @@ describe('reports: JUnit XML', () => {
 
   it('is well-formed, and its counts add up', () => {
     expect(root.name).to.equal('testsuites');
-    expect(root.attrs).to.include({ tests: '6', failures: '2', errors: '2', skipped: '1', time: '6.000' });
-    expect(suites.map((s) => s.attrs.name)).to.deep.equal([`${A} uapi`, `${A} taint`, `${B} uapi`]);
-    for (const key of ['tests', 'failures', 'errors', 'skipped'] as const) {
+    // Jenkins' junit-10.xsd allows no `skipped` or `timestamp` on <testsuites>.
+    expect(root.attrs).to.deep.equal({ name: 'fwctl-cts', tests: '7', failures: '3', errors: '2', time: '6.000' });
+    expect(suites.map((s) => s.attrs.name)).to.deep.equal([`${A} uapi`, `${A} taint`, `${B} uapi`, 'fwctl-cts run']);
+    for (const key of ['tests', 'failures', 'errors'] as const) {
       const sum = suites.reduce((n, s) => n + Number(s.attrs[key]), 0);
       expect(sum, key).to.equal(Number(root.attrs[key]));
     }
-    expect(cases).to.have.length(TESTS.length);
+    expect(suites.reduce((n, s) => n + Number(s.attrs.skipped), 0)).to.equal(1);
+    expect(cases).to.have.length(ENTRIES.length);
   });
 
   it('keeps durations, classnames, properties and escaped names', () => {
-    expect(cases.map((c) => c.attrs.time)).to.deep.equal(['0.012', '0.003', '0.000', '5.000', '0.002', '0.002']);
-    expect(cases[0]!.attrs).to.include({ classname: `${A}.uapi`, name: TESTS[0]!.title });
-    // Attribute newlines survive as character references; the control character is dropped.
-    expect(cases[3]!.attrs.name).to.equal('taints on\nwrite');
-    expect(cases[5]!.attrs.name).to.equal('openclose');
+    expect(cases.map((c) => c.attrs.time)).to.deep.equal(['0.012', '0.003', '0.000', '5.000', '0.002', '0.002', '0.000']);
+    expect(cases[0]!.attrs).to.include({ classname: 'sim-cxl-2-0.uapi', name: TESTS[0]!.id });
+    // The sentence leads system-out; newlines survive, the control character is dropped.
+    expect(findAll(cases[3]!, 'system-out')[0]!.text.split('\n')[0]).to.equal('taints on');
+    expect(findAll(cases[5]!, 'system-out')[0]!.text.split('\n')[0]).to.equal('openclose');
     const props = findAll(suites[0]!, 'property').map((p) => [p.attrs.name, p.attrs.value]);
     expect(props).to.deep.equal([['target', A], ['policy.id', 'upstream'], ['policy.version', '1.0'], ['verdict', 'non-compliant']]);
   });
@@ -193,7 +219,22 @@ describe('reports: JUnit XML', () => {
     const [error] = findAll(cases[5]!, 'error');
     expect(error!.attrs).to.include({ message: 'harness error: <bad> & "worse"', type: 'error' });
     expect(error!.text).to.equal('  indented first line\nnext');
-    expect(findAll(cases[5]!, 'system-out')[0]!.text).to.equal('rules: FWCTL-INFO-001\nopen /dev/fwctl/fwctl0 → -1 ENOENT');
+    expect(findAll(cases[5]!, 'system-out')[0]!.text).to.equal('openclose\nrules: FWCTL-INFO-001\nopen /dev/fwctl/fwctl0 → -1 ENOENT');
+  });
+
+  it('--junit-limit keeps every failure and at most N passes, with the counts of the whole run', () => {
+    const limited = parseXml(renderJunit(REPORT, { limit: 0 }));
+    expect(findAll(limited, 'testcase').map((c) => c.attrs.name)).to.deep.equal(ENTRIES.filter((t) => !['pass', 'skip'].includes(t.outcome)).map((t) => t.id));
+    expect(limited.attrs.tests).to.equal(root.attrs.tests);
+  });
+});
+
+describe('reports: CSV (deqp-runner shape)', () => {
+  it('results.csv lists every test, failures.csv the failing ones', () => {
+    const all = renderResultsCsv(REPORT).trim().split('\n');
+    expect(all).to.have.length(ENTRIES.length);
+    expect(all[0]).to.equal(`sim-cxl-2-0.${TESTS[0]!.id},Pass,0.012`);
+    expect(renderFailuresCsv(REPORT).trim().split('\n').map((l) => l.split(',')[1])).to.deep.equal(['Fail', 'Timeout', 'Crash', 'Fail', 'Fail']);
   });
 });
 
@@ -201,16 +242,17 @@ describe('reports: KTAP', () => {
   const lines = renderKtap(REPORT).split('\n');
 
   it('has version lines at every level and 2-space nesting', () => {
-    expect(lines.slice(0, 4)).to.deep.equal(['KTAP version 1', '1..3', '  KTAP version 1', '  1..3']);
+    // kunit.py names a subtest by the `# Subtest:` line after its version line.
+    expect(lines.slice(0, 5)).to.deep.equal(['KTAP version 1', '1..4', '  KTAP version 1', `  # Subtest: ${A} uapi`, '  1..3']);
     expect(lines).to.include(`not ok 1 ${A} uapi`);
-    expect(lines.filter((l) => l.trim() === 'KTAP version 1')).to.have.length(4);
+    expect(lines.filter((l) => l.trim() === 'KTAP version 1')).to.have.length(5);
   });
 
   it('uses directives and # diagnostic lines, and keeps # out of descriptions', () => {
-    expect(lines).to.include(`  ok 3 debug write # SKIP ${SKIP_REASON}`);
-    expect(lines).to.include('  not ok 1 taints on write # TIMEOUT');
-    expect(lines).to.include('  # taints on write: timeout: timed out after 5000 ms');
-    expect(lines).to.include('  not ok 1 info %231 returns <size> & "type" # ERROR');
+    expect(lines).to.include(`  ok 3 ${TESTS[2]!.id} # SKIP ${SKIP_REASON}`);
+    expect(lines).to.include(`  not ok 1 ${TESTS[3]!.id} # TIMEOUT`);
+    expect(lines).to.include(`  # ${TESTS[3]!.id}: timeout: timed out after 5000 ms`);
+    expect(lines).to.include(`  not ok 1 ${TESTS[4]!.id} # ERROR`);
     expect(lines.filter((l) => /^\s*(not )?ok /.test(l) && l.replace(/ # (SKIP|TIMEOUT|ERROR).*$/, '').includes('#'))).to.deep.equal([]);
     // KTAP recommends against YAML.
     expect(lines.some((l) => l.trim() === '---')).to.equal(false);

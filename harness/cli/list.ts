@@ -30,7 +30,7 @@ export async function collectListing(policyName: string, targets: readonly strin
       tier: rule.tier,
       digest: rule.digest ?? [],
       title: rule.title,
-      tests: [...new Set(plan.groups.flatMap((g) => g.tests.filter((t) => t.rules.includes(rule.id)).map((t) => `${g.target} ${t.title}`)))],
+      tests: [...new Set(plan.groups.flatMap((g) => g.tests.filter((t) => t.rules.includes(rule.id)).map((t) => `${t.id}  ${g.target}  ${t.title}`)))],
       defects: DEFECTS.filter((d) => d.breaks.includes(rule.id)).map((d) => d.id),
     }));
   } finally {

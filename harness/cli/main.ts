@@ -2,16 +2,21 @@
  * The fwctl-cts command line. Exit codes: 0 compliant, 1 non-compliant or
  * incomplete, 2 bad input or harness error. Errors are one line on stderr.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { DEFECTS } from '../../reference-driver/index.js';
-import { existsSync } from 'node:fs';
+import { ALL_DEFECTS } from '../../reference-driver/index.js';
 import { ReportsNotWritten, prepareReportDir, renderSummary, writeReports } from '../../reports/index.js';
+import { exitCode } from '../../reports/run-entries.js';
+import { loadExpectations } from '../expectations/expectations.js';
+import { loadReport, mergeReports } from '../results/merge.js';
+import { Journal, readJournal } from '../results/journal.js';
+import type { TestResult } from '../runner/types.js';
 import { CtsError } from '../errors.js';
 import type { Shard } from '../plan/plan.js';
 import { loadPolicy } from '../policy/policy.js';
 import { loadProfile } from '../profiles/profile.js';
-import { hasHarnessErrors } from '../results/report.js';
 import { DEFAULT_TIMEOUT_MS, defaultWorkers, runConformance, selectSuites } from '../run.js';
 import { createTarget } from '../targets/registry.js';
 import { SimTarget } from '../targets/sim.js';
@@ -69,6 +74,39 @@ function positiveInt(v: string): number {
   return n;
 }
 
+/** The parsed options of `run`; a journal keeps them for --resume (harness/results/journal.ts). */
+type RunCliOptions = {
+  target?: string[];
+  policy: string;
+  reportDir: string;
+  resume?: string;
+  workers: number;
+  timeout: number;
+  shard?: Shard;
+  suite?: string[];
+  test?: string[];
+  exclude?: string[];
+  junitLimit?: number;
+  kcidbOrigin?: string;
+  kcidbBuildId?: string;
+  expectations?: string;
+  retries: number;
+  seed?: number;
+  progress: boolean;
+  dryRun?: boolean;
+} & AllowFlags;
+
+function kcidbOrigin(v: string): string {
+  if (!/^[a-z0-9_]+$/.test(v)) throw new InvalidArgumentError('expected a KCIDB origin: lower-case letters, digits and _');
+  return v;
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
 function integer(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer');
@@ -98,21 +136,40 @@ export function buildProgram(): Command {
   withAllowFlags(program
     .command('run'))
     .description('run the conformance suites against one or more targets and write the reports')
-    .requiredOption('-t, --target <spec>', 'target to test (repeatable)', collect)
+    .option('-t, --target <spec>', 'target to test (repeatable; required unless --resume)', collect)
     .option('-p, --policy <pack|file>', 'policy pack name or policy file', 'upstream')
     .option('-o, --report-dir <dir>', 'where report.json, report.tap, report.ktap and junit.xml go', 'out')
+    .option('--resume <dir>', 'finish an interrupted run from the journal in its report directory: run only the missing tests, with the options it was started with')
     .option('-j, --workers <n>', 'worker threads', positiveInt, defaultWorkers())
     .option('--timeout <ms>', 'per-test timeout', positiveInt, DEFAULT_TIMEOUT_MS)
     .option('--shard <k/n>', 'run only shard k of n (deterministic by test id)', shard)
     .option('--suite <prefix>', 'only suites whose name starts with this (repeatable)', collect)
+    .option('--test <glob>', 'only tests whose id matches this glob, e.g. \'uapi.rpc.*\' (repeatable; ids: fwctl-cts list)', collect)
+    .option('--exclude <glob>', 'leave out tests whose id matches this glob (repeatable)', collect)
+    .option('--expectations <file>', 'known failures, flakes, skips and waivers (schemas/expectations.schema.json); expired entries fail the run')
+    .option('--retries <n>', 'rerun an unexpected failure up to n times; a pass on retry is a flake, not a failure', nonNegativeInt, 0)
+    .option('--junit-limit <n>', 'junit.xml: beyond n passing test cases, only failures and errors', nonNegativeInt)
+    .option('--kcidb-origin <name>', 'report.kcidb.json: the KCIDB origin of your CI system', kcidbOrigin)
+    .option('--kcidb-build-id <id>', 'report.kcidb.json: the KCIDB build id of the kernel under test (<origin>:<id>); made up when absent')
     .option('--dry-run', 'print every RPC and scope the run would issue, and issue none (no reports are written)')
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test); a failure prints the seed and path to replay', integer)
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
-    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; progress: boolean; dryRun?: boolean } & AllowFlags) => {
+    .action(async (given: RunCliOptions) => {
+      let o = given;
+      let journaled: TestResult[] = [];
+      if (given.resume !== undefined) {
+        if (given.target?.length) throw new CtsError('CTS_E_USAGE', 'run: --resume takes the targets and options of the run it resumes; give no --target');
+        const journal = readJournal(given.resume);
+        o = { ...(journal.options as unknown as RunCliOptions), reportDir: given.resume, progress: given.progress, workers: given.workers, resume: given.resume };
+        journaled = journal.results;
+      } else if (!given.target?.length) {
+        throw new CtsError('CTS_E_USAGE', 'run: --target is required (or --resume DIR)');
+      }
       loadPolicy(o.policy); // bad input fails before any work, and before the report directory is touched
+      const expectations = o.expectations === undefined ? undefined : loadExpectations(o.expectations);
       if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed); // workers inherit the environment
-      const targets = expandTargets(o.target, (t) => process.stderr.write(`fwctl-cts: note: target '${t}' given more than once; tested once\n`));
+      const targets = expandTargets(o.target!, (t) => process.stderr.write(`fwctl-cts: note: target '${t}' given more than once; tested once\n`));
       for (const t of targets) {
         const spec = parseTarget(t);
         if (spec.kind === 'dev' && !existsSync(spec.path)) {
@@ -121,19 +178,28 @@ export function buildProgram(): Command {
       }
       selectSuites(o.suite);
       if (!o.dryRun) prepareReportDir(o.reportDir);
+      // Every result is journaled as it ends, so a killed run can be resumed (--resume).
+      const { progress: _p, workers: _w, resume: _r, ...planOptions } = o;
+      const journal = o.dryRun ? undefined : o.resume !== undefined ? Journal.append(o.reportDir) : Journal.create(o.reportDir, planOptions);
       const stop = interruptOnSignals();
       const bar = o.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, clearOnComplete: true, hideCursor: true, format: 'running {bar} {value}/{total} tests' }, cliProgress.Presets.shades_classic) : undefined;
       let done = 0;
       const report = await runConformance({
         targets,
+        done: journaled,
         signal: stop.signal,
         policy: o.policy,
         workers: o.workers,
         timeoutMs: o.timeout,
         shard: o.shard,
         suites: o.suite,
+        tests: o.test,
+        exclude: o.exclude,
+        expectations,
+        retries: o.retries,
         options: { ...allowsFrom(o), dryRun: Boolean(o.dryRun) },
-        onResult: (_r, planned) => {
+        onResult: (r, planned) => {
+          journal?.record(r);
           if (!bar) return;
           if (done++ === 0) bar.start(planned, 0);
           bar.update(done);
@@ -144,10 +210,11 @@ export function buildProgram(): Command {
         process.stdout.write(renderDryRun(report));
         return;
       }
-      process.exitCode = report.interrupted || hasHarnessErrors(report) ? EXIT.badInput : report.verdict === 'compliant' ? EXIT.compliant : EXIT.failing;
+      // The same code every report format carries (reports/run-entries.ts).
+      process.exitCode = exitCode(report);
       let files: string[];
       try {
-        files = writeReports(o.reportDir, report);
+        files = writeReports(o.reportDir, report, { limit: o.junitLimit, kcidbOrigin: o.kcidbOrigin, kcidbBuildId: o.kcidbBuildId });
       } catch (e) {
         // The results are kept (or at least summarised): the summary first, then the one-line error.
         if (!(e instanceof ReportsNotWritten)) throw e;
@@ -233,10 +300,29 @@ Exit codes:
     });
 
   program
+    .command('merge')
+    .description('merge shard reports (report.json of --shard 1/n .. n/n) into the report of the whole run, and write every format')
+    .argument('<report...>', 'report.json files (or report directories)')
+    .requiredOption('-o, --report-dir <dir>', 'where the merged reports go')
+    .option('--junit-limit <n>', 'junit.xml: beyond n passing test cases, only failures and errors', nonNegativeInt)
+    .addHelpText('after', EXIT_HELP)
+    .action((files: string[], o: { reportDir: string; junitLimit?: number }) => {
+      const inputs = files.map((f) => {
+        const file = existsSync(join(f, 'report.json')) ? join(f, 'report.json') : f;
+        return { file, report: loadReport(file) };
+      });
+      const report = mergeReports(inputs);
+      prepareReportDir(o.reportDir);
+      const written = writeReports(o.reportDir, report, { limit: o.junitLimit });
+      process.stdout.write(`${renderSummary(report, written)}\n`);
+      process.exitCode = exitCode(report);
+    });
+
+  program
     .command('defects')
     .description('list the reference driver\'s named defects and the rules each must break')
     .action(() => {
-      for (const d of DEFECTS) process.stdout.write(`${d.id}\n    ${d.summary}\n    breaks: ${d.breaks.join(', ')}\n`);
+      for (const d of ALL_DEFECTS) process.stdout.write(`${d.id}\n    ${d.summary}\n    ${d.flaky ? 'flaky: fails at random (use --retries)' : `breaks: ${d.breaks.join(', ')}`}\n`);
     });
 
   return program;

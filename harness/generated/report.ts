@@ -8,15 +8,20 @@
  */
 export type RunVerdict = "compliant" | "non-compliant" | "incomplete";
 /**
+ * not-selected: this run's selection (--shard, --suite, --test, --exclude) left out every test of the rule on that target; it does not count against the verdict.
+ *
  * This interface was referenced by `Report`'s JSON-Schema
  * via the `definition` "RuleVerdict".
  */
-export type RuleVerdict = "pass" | "fail" | "not-run" | "not-applicable";
+export type RuleVerdict = "pass" | "fail" | "not-run" | "not-applicable" | "not-selected" | "waived";
 /**
+ * expected-fail: failed as an expectations entry said; unexpected-pass: passed although an entry expects it to fail; flake: failed, then passed on a retry (or a listed flake failed); waived: failed, and a waiver covers its rule.
+ *
  * This interface was referenced by `Report`'s JSON-Schema
  * via the `definition` "Outcome".
  */
-export type Outcome = "pass" | "fail" | "skip" | "timeout" | "crash" | "error";
+export type Outcome =
+  "pass" | "fail" | "skip" | "timeout" | "crash" | "error" | "expected-fail" | "unexpected-pass" | "flake" | "waived";
 
 /**
  * The canonical result of one fwctl-cts run. Every other report format is rendered from it.
@@ -37,6 +42,14 @@ export interface Report {
     finishedAt: string;
     durationMs: number;
     workers: number;
+    /**
+     * What this run selected, when it ran a subset: its rules are judged on the tests it ran.
+     */
+    selection?: {
+      suites?: string[];
+      tests?: string[];
+      exclude?: string[];
+    };
     shard?: string;
     host: {
       hostname: string;
@@ -53,6 +66,18 @@ export interface Report {
   rules: RuleResult[];
   tests: TestEntry[];
   summary: Summary;
+  /**
+   * The expectations file this run applied.
+   */
+  expectations?: {
+    file: string;
+    sha256: string;
+    /**
+     * Entries past their expiry date ('<file>#/entries/<n>: <reason>, expired <date>'): the run fails.
+     */
+    expired: string[];
+    unexpectedPasses: number;
+  };
 }
 /**
  * This interface was referenced by `Report`'s JSON-Schema
@@ -97,7 +122,7 @@ export interface RuleResult {
  */
 export interface TestEntry {
   /**
-   * '<suite>::<full title>', stable across runs.
+   * Stable, machine-safe id, unique within its target: the rule id plus a variant ('scope.rejected-below-minimum.QUERY_ISSI'). Used in every format; the title stays the description.
    */
   id: string;
   suite: string;
@@ -112,6 +137,14 @@ export interface TestEntry {
   outcome: Outcome;
   durationMs: number;
   skipReason?: string;
+  /**
+   * With --retries: the outcome of every attempt, first to last.
+   */
+  attempts?: Outcome[];
+  /**
+   * The expectations entry that changed this test's outcome: '<file>#/entries/<n>'.
+   */
+  expectation?: string;
   error?: {
     message: string;
     stack?: string;
@@ -151,11 +184,17 @@ export interface Summary {
     timeout: number;
     crash: number;
     error: number;
+    "expected-fail"?: number;
+    "unexpected-pass"?: number;
+    flake?: number;
+    waived?: number;
   };
   rules: {
     pass: number;
     fail: number;
     "not-run": number;
     "not-applicable": number;
+    "not-selected"?: number;
+    waived?: number;
   };
 }

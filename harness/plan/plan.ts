@@ -6,6 +6,7 @@
 import type { WorkerPool } from '../runner/pool.js';
 import type { CollectedTest, WorkerReply } from '../runner/types.js';
 import type { TargetDescription } from '../targets/target.js';
+import picomatch from 'picomatch';
 import type { SuiteRef } from './suites.js';
 
 export interface PlanGroup {
@@ -38,6 +39,17 @@ export interface PlanOptions {
   /** Keep tests that prove at least one of these rules (all when absent). */
   rules?: ReadonlySet<string>;
   shard?: Shard;
+  /** Keep tests whose id matches one of these globs (kunit.py's filter_glob habit) and none of `exclude`. */
+  tests?: readonly string[];
+  exclude?: readonly string[];
+}
+
+/** A test-id filter from include and exclude globs (`*`, `?`, `[...]`, `{a,b}`); undefined keeps every test. */
+export function idFilter(include: readonly string[] | undefined, exclude: readonly string[] | undefined): ((id: string) => boolean) | undefined {
+  if (!include?.length && !exclude?.length) return undefined;
+  const yes = include?.length ? picomatch([...include], { dot: true }) : () => true;
+  const no = exclude?.length ? picomatch([...exclude], { dot: true }) : () => false;
+  return (id) => yes(id) && !no(id);
 }
 
 /** FNV-1a: a stable hash, so a test lands in the same shard on every machine. */
@@ -91,13 +103,15 @@ export async function buildPlan(pool: WorkerPool, opts: PlanOptions): Promise<Pl
     );
   }
   const groups: PlanGroup[] = [];
+  const byId = idFilter(opts.tests, opts.exclude);
   targets.forEach((t, i) => {
     for (const suite of opts.suites) {
       const reply = replies[i]!.get(suite)!;
       if (reply.error) t.errors.push(reply.error);
       t.description ??= reply.target;
       const tests = reply.tests.filter(
-        (test) => (!opts.rules || test.rules.some((r) => opts.rules!.has(r))) && inShard(t.spec, test.id, opts.shard),
+        (test) =>
+          (!opts.rules || test.rules.some((r) => opts.rules!.has(r))) && inShard(t.spec, test.id, opts.shard) && (!byId || byId(test.id)),
       );
       if (tests.length) groups.push({ target: t.spec, suite, tests });
     }

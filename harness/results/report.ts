@@ -12,10 +12,19 @@ export interface RunInfo {
   finishedAt: Date;
   workers: number;
   shard?: Shard;
+  /** The subset this run selected (--suite, --test, --exclude). */
+  selection?: { suites?: string[]; tests?: string[]; exclude?: string[] };
+  /** The expectations file applied, with its expired entries. */
+  expectations?: Report['expectations'];
 }
 
 export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly TestResult[], info: RunInfo): Report {
-  const targets: TargetEntry[] = plan.targets.map((t) => {
+  const planned = new Set(plan.groups.flatMap((g) => g.tests.flatMap((test) => test.rules.map((r) => `${g.target}|${r}`))));
+  return assembleReport(policy, targetEntries(plan), planned, results, info);
+}
+
+function targetEntries(plan: Plan): TargetEntry[] {
+  return plan.targets.map((t) => {
     const d = t.description;
     const entry: TargetEntry = { spec: t.spec, errors: t.errors };
     if (d) {
@@ -27,12 +36,23 @@ export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly 
     }
     return entry;
   });
+}
 
+/**
+ * The report from targets and results; `planned` holds `<target>|<rule>` for every rule a planned
+ * test proves (merge.ts rebuilds it from the shards' tests).
+ */
+export function assembleReport(policy: LoadedPolicy, targets: TargetEntry[], planned: ReadonlySet<string>, results: readonly TestResult[], info: RunInfo): Report {
+  // A subset (a shard, --suite, --test) is judged on the rules it ran: a rule none of whose
+  // tests it selected on a target is 'not-selected' there, not 'not-run' (issue #12).
+  const subset = info.shard !== undefined || info.selection !== undefined;
   const rules: RuleResult[] = policy.policy.rules.map((rule) => {
     const byTarget: Record<string, RuleResult['verdict']> = {};
-    for (const t of plan.targets) {
+    for (const t of targets) {
       const tests = results.filter((r) => r.target === t.spec && r.rules.includes(rule.id));
-      byTarget[t.spec] = ruleVerdictOnTarget(rule, t.description?.model, tests);
+      const verdict = ruleVerdictOnTarget(rule, t.model, tests);
+      const selected = !subset || t.errors.length > 0 || planned.has(`${t.spec}|${rule.id}`);
+      byTarget[t.spec] = verdict === 'not-run' && !selected ? 'not-selected' : verdict;
     }
     const out: RuleResult = {
       id: rule.id,
@@ -51,11 +71,11 @@ export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly 
   const harnessErrors = targets.reduce((n, t) => n + t.errors.length, 0) + results.filter((r) => r.outcome === 'error').length;
   const summary: Summary = {
     tests: results.length,
-    outcomes: { pass: 0, fail: 0, skip: 0, timeout: 0, crash: 0, error: 0 },
-    rules: { pass: 0, fail: 0, 'not-run': 0, 'not-applicable': 0 },
+    outcomes: { pass: 0, fail: 0, skip: 0, timeout: 0, crash: 0, error: 0, 'expected-fail': 0, 'unexpected-pass': 0, flake: 0, waived: 0 },
+    rules: { pass: 0, fail: 0, 'not-run': 0, 'not-applicable': 0, 'not-selected': 0, waived: 0 },
   };
-  for (const r of results) summary.outcomes[r.outcome]++;
-  for (const r of rules) summary.rules[r.verdict]++;
+  for (const r of results) summary.outcomes[r.outcome] = (summary.outcomes[r.outcome] ?? 0) + 1;
+  for (const r of rules) summary.rules[r.verdict] = (summary.rules[r.verdict] ?? 0) + 1;
 
   const report: Report = {
     format: 'fwctl-cts-report/1',
@@ -78,6 +98,8 @@ export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly 
     summary,
   };
   if (info.shard) report.run.shard = `${info.shard.index}/${info.shard.count}`;
+  if (info.selection) report.run.selection = info.selection;
+  if (info.expectations) report.expectations = info.expectations;
   return report;
 }
 

@@ -20,16 +20,23 @@ export function ruleVerdictOnTarget(rule: Rule, model: string | undefined, tests
   if (tests.length === 0) return 'not-run';
   if (tests.some((t) => t.outcome === 'fail' || t.outcome === 'timeout' || t.outcome === 'crash')) return 'fail';
   if (tests.some((t) => t.outcome === 'error')) return 'not-run';
-  if (tests.some((t) => t.outcome === 'pass')) return 'pass';
+  // A known failure or a waiver keeps the rule from failing, but it did not pass (DESIGN.md: validly waived).
+  if (tests.some((t) => t.outcome === 'expected-fail' || t.outcome === 'waived' || (t.outcome === 'flake' && !t.attempts?.includes('pass')))) return 'waived';
+  if (tests.some((t) => t.outcome === 'pass' || t.outcome === 'unexpected-pass' || t.outcome === 'flake')) return 'pass';
   if (tests.every((t) => t.outcome === 'skip' && NOT_APPLICABLE.test(t.skipReason ?? ''))) return 'not-applicable';
   return 'not-run';
 }
 
-/** Across targets: any fail fails; a pass needs every applicable target to pass. */
+/**
+ * Across targets: any fail fails; a pass needs every applicable target to pass, leaving out the
+ * targets where this run's selection ran none of the rule's tests (`not-selected`).
+ */
 export function combineVerdicts(verdicts: readonly RuleVerdict[]): RuleVerdict {
   if (verdicts.includes('fail')) return 'fail';
   if (verdicts.includes('not-run')) return 'not-run';
+  if (verdicts.includes('waived')) return 'waived';
   if (verdicts.includes('pass')) return 'pass';
+  if (verdicts.includes('not-selected')) return 'not-selected';
   return 'not-applicable';
 }
 

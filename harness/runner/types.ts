@@ -2,7 +2,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { TargetDescription, TargetOptions } from '../targets/target.js';
 
-export type Outcome = 'pass' | 'fail' | 'skip' | 'timeout' | 'crash' | 'error';
+/** A test's outcome; the last four come from expectations and retries (report.schema.json Outcome). */
+export type Outcome = 'pass' | 'fail' | 'skip' | 'timeout' | 'crash' | 'error' | 'expected-fail' | 'unexpected-pass' | 'flake' | 'waived';
 
 export interface Evidence {
   call: string;
@@ -23,7 +24,7 @@ export type Exclusive = 'device' | 'kernel';
 
 /** A test as the collector found it, before running. */
 export interface CollectedTest {
-  /** Stable within a suite: `<suite>::<full title>`. */
+  /** Stable and machine-safe, unique within a target: `<rule>[.<variant>]` (harness/results/test-id.ts). */
   id: string;
   suite: string;
   title: string;
@@ -44,6 +45,10 @@ export interface TestResult extends CollectedTest {
   evidence: Evidence[];
   /** Findings that are not failures (e.g. a debug command changed across firmware). */
   notices?: string[];
+  /** With retries: every attempt's outcome, first to last. */
+  attempts?: Outcome[];
+  /** The expectations entry that changed the outcome. */
+  expectation?: string;
 }
 
 export interface WorkerTask {

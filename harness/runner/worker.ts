@@ -15,6 +15,7 @@ import type { Target } from '../targets/target.js';
 import { setTarget } from '../../suites/support/context.js';
 import type { CheckMeta } from '../../suites/support/check.js';
 import type { CollectedTest, Outcome, TestError, TestResult, WorkerEvent, WorkerReply, WorkerTask } from './types.js';
+import { testId, uniqueIds } from '../results/test-id.js';
 
 let loads = 0;
 
@@ -31,10 +32,22 @@ function metaOf(test: Mocha.Runnable): CheckMeta | undefined {
   return (test as unknown as { cts?: CheckMeta }).cts;
 }
 
-function collected(suite: string, test: Mocha.Test): CollectedTest {
+/** Every test of a loaded suite with its stable id, unique within the suite (and so the target). */
+function collectAll(root: Mocha.Suite, suite: string): Map<Mocha.Test, CollectedTest> {
+  const tests: Mocha.Test[] = [];
+  root.eachTest((t) => void tests.push(t));
+  const ids = uniqueIds(tests.map((t) => {
+    const meta = metaOf(t);
+    // A plain mocha test (the project's fixtures) has no rule: its suite and title name it.
+    return meta ? { id: meta.id, claim: meta.claim } : { id: testId(suite, t.fullTitle()), claim: t.fullTitle() };
+  }));
+  return new Map(tests.map((t, i) => [t, collected(suite, t, ids[i]!)]));
+}
+
+function collected(suite: string, test: Mocha.Test, id: string): CollectedTest {
   const meta = metaOf(test);
   return {
-    id: `${suite}::${test.fullTitle()}`,
+    id,
     suite,
     title: test.fullTitle(),
     rules: meta?.rules ?? [],
@@ -75,9 +88,9 @@ async function load(mocha: Mocha, task: WorkerTask): Promise<void> {
 }
 
 /** Keep only the selected tests; drop suites left empty. */
-function select(suite: Mocha.Suite, name: string, only: ReadonlySet<string>): void {
-  suite.tests = suite.tests.filter((t) => only.has(`${name}::${t.fullTitle()}`));
-  for (const child of suite.suites) select(child, name, only);
+function select(suite: Mocha.Suite, byTest: ReadonlyMap<Mocha.Test, CollectedTest>, only: ReadonlySet<string>): void {
+  suite.tests = suite.tests.filter((t) => only.has(byTest.get(t)!.id));
+  for (const child of suite.suites) select(child, byTest, only);
   suite.suites = suite.suites.filter((s) => s.total() > 0);
 }
 
@@ -100,15 +113,17 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
     } catch (e) {
       return { tests: [], results: [], error: `suite ${task.suite} failed to load: ${(e as Error).stack ?? e}` };
     }
-    if (task.only) select(mocha.suite, task.suite, new Set(task.only));
+    // Ids are made over the whole suite before selecting, so a test's id never depends on the selection.
+    const byTest = collectAll(mocha.suite, task.suite);
+    if (task.only) select(mocha.suite, byTest, new Set(task.only));
     const tests: CollectedTest[] = [];
-    mocha.suite.eachTest((t) => void tests.push(collected(task.suite, t)));
+    mocha.suite.eachTest((t) => void tests.push(byTest.get(t)!));
     if (task.mode === 'collect') return { tests, results, target: target.description };
 
     const began = new Map<string, number>();
     let hookFailure: { title: string; error: TestError } | undefined;
     const finish = (test: Mocha.Test, outcome: Outcome, err?: unknown) => {
-      const base = collected(task.suite, test);
+      const base = byTest.get(test)!;
       if (results.some((r) => r.id === base.id)) return; // mocha may report a test twice (fail after timeout)
       const meta = metaOf(test);
       const start = began.get(base.id) ?? performance.now();
@@ -137,7 +152,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
       class {
         constructor(runner: Mocha.Runner) {
           runner.on(C.EVENT_TEST_BEGIN, (test: Mocha.Test) => {
-            const id = `${task.suite}::${test.fullTitle()}`;
+            const id = byTest.get(test)!.id;
             began.set(id, performance.now());
             post({ type: 'begin', id, timeoutMs: test.timeout() });
           });

@@ -1,6 +1,6 @@
 import { CtsError } from '../errors.js';
 import { devTargets } from '../kernel/discovery.js';
-import { DEFECTS, MODELS, defectsFor, findModel } from '../../reference-driver/index.js';
+import { MODELS, defectsFor, findModel, isKnownDefect } from '../../reference-driver/index.js';
 
 /** A parsed target string. */
 export type TargetSpec =
@@ -30,7 +30,7 @@ export function parseTarget(text: string): TargetSpec {
     }
     const defects = defectPart ? defectPart.slice(1).split('+') : [];
     for (const d of defects) {
-      if (!DEFECTS.some((e) => e.id === d)) {
+      if (!isKnownDefect(d)) {
         throw new CtsError('CTS_E_UNKNOWN_DEFECT', `unknown defect '${d}' in target '${text}'`, 'fwctl-cts defects lists them');
       }
       if (!defectsFor(model).some((e) => e.id === d)) {

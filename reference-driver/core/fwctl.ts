@@ -215,6 +215,9 @@ export class FwctlCore {
   private info(task: Task, file: FwctlFile, ops: FwctlOps, arg: bigint, usize: number, kbuf: Buffer): number {
     const d = this.defects;
     const cmd = decodeInfo(kbuf);
+    // A flaky device (not a kernel rule): about one FWCTL_INFO in eight fails with EIO, at random,
+    // so a rerun usually passes. It proves --retries (a pass on retry is a flake, not a failure).
+    if (d.has('flaky-info') && Math.random() < 1 / 8) fail('EIO');
     try {
       // I-1
       if (cmd.flags !== 0 && !d.has('info-flags-ignored')) fail('EOPNOTSUPP');

@@ -12,12 +12,19 @@ export interface DefectEntry {
   summary: string;
   /** Policy rule ids this defect must break (and no others). */
   breaks: string[];
+  /** Fails at random rather than breaking a rule: kept out of the defect gate, proves retries. */
+  flaky?: boolean;
 }
 
 /** One catalog per layer, so each device model's faults live beside it as data. */
-export const DEFECTS: readonly DefectEntry[] = [core, cxl, mlx5, pds].flatMap((c) => c.defects as DefectEntry[]);
+export const ALL_DEFECTS: readonly DefectEntry[] = [core, cxl, mlx5, pds].flatMap((c) => c.defects as DefectEntry[]);
 
-const BY_ID = new Map(DEFECTS.map((d) => [d.id, d]));
+/** The defects that each break rules (the defect gate's); flaky ones are apart. */
+export const DEFECTS: readonly DefectEntry[] = ALL_DEFECTS.filter((d) => !d.flaky);
+
+export const FLAKY_DEFECTS: readonly DefectEntry[] = ALL_DEFECTS.filter((d) => d.flaky);
+
+const BY_ID = new Map(ALL_DEFECTS.map((d) => [d.id, d]));
 
 export function isKnownDefect(id: string): boolean {
   return BY_ID.has(id);
@@ -25,7 +32,7 @@ export function isKnownDefect(id: string): boolean {
 
 /** The defects that can be switched on for a model. */
 export function defectsFor(model: string): DefectEntry[] {
-  return DEFECTS.filter((d) => !d.models || d.models.includes(model));
+  return ALL_DEFECTS.filter((d) => !d.models || d.models.includes(model));
 }
 
 /** The set of defects switched on in one reference-driver instance. */

@@ -7,6 +7,7 @@ import type { PartName } from '../../harness/targets/target.js';
 import { currentTarget } from './context.js';
 import { Fixture } from './fixture.js';
 import type { Exclusive } from '../../harness/runner/types.js';
+import { testId } from '../../harness/results/test-id.js';
 
 export interface CheckOptions {
   /** Target parts the test needs; a target without one makes it skip with the reason. */
@@ -20,10 +21,19 @@ export interface CheckOptions {
   exclusive?: Exclusive;
   /** Per-test timeout in ms, when the default is not enough. */
   timeoutMs?: number;
+  /**
+   * What tells this test apart from the rule's other tests (a command name, an ioctl): part of
+   * its stable id, `<rule>.<variant>` (harness/results/test-id.ts).
+   */
+  variant?: string;
 }
 
 /** What the runner reads off a mocha test. */
 export interface CheckMeta {
+  /** The stable, machine-safe id: the first rule plus the variant. */
+  id: string;
+  /** The sentence the test claims, without the rule ids (the id's fallback variant). */
+  claim: string;
   rules: string[];
   requires: PartName[];
   exclusive: Exclusive | false;
@@ -53,7 +63,7 @@ export function check(
   const opts = typeof optsOrBody === 'function' ? {} : optsOrBody;
   const body = typeof optsOrBody === 'function' ? optsOrBody : maybeBody!;
   const rules = Array.isArray(rule) ? rule : [rule];
-  const meta: CheckMeta = { rules, requires: opts.requires ?? [], exclusive: opts.exclusive ?? false, timeoutMs: opts.timeoutMs, evidence: [], notices: [] };
+  const meta: CheckMeta = { id: testId(rules[0]!, opts.variant), claim, rules, requires: opts.requires ?? [], exclusive: opts.exclusive ?? false, timeoutMs: opts.timeoutMs, evidence: [], notices: [] };
   const test = it(`${rules.join(' ')}: ${claim}`, async function () {
     const target = currentTarget();
     const t = new Fixture(target, (reason) => {
