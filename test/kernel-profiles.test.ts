@@ -1,0 +1,133 @@
+/**
+ * Kernel profiles against the kernel's own tables (issue 10 item 1):
+ * scripts/check-kernel-profiles.mjs must agree on every entry and fail on one
+ * changed entry; sim:mlx5 must allow exactly what 6.15 as merged allows (the
+ * table extracted from torvalds@52929c21, test/fixtures/kernel/mlx5-6.15.json).
+ * With FWCTL_CTS_KERNEL_SRC set to a Linux source tree the whole check also
+ * runs against it (CI runs it as npm run check:profiles).
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from '../harness/paths.js';
+import { loadProfile, type Profile } from '../harness/profiles/profile.js';
+import { KernelErrno, ReferenceSystem } from '../reference-driver/index.js';
+import { Op } from '../reference-driver/devices/mlx5/ifc.js';
+import { FWCTL_RPC, encodeRpc } from '../uapi/fwctl.js';
+
+interface Entry {
+  key: string;
+  name: string;
+  opcode: number;
+  scope: string;
+  opMod?: 'write' | 'read';
+}
+interface Checker {
+  compare(p: Profile, table: Entry[]): { agree: number; total: number; problems: string[] };
+}
+
+const SCRIPT = join(ROOT, 'scripts', 'check-kernel-profiles.mjs');
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'kernel', 'mlx5-6.15.json');
+const MLX5_6_15: Entry[] = JSON.parse(readFileSync(FIXTURE, 'utf8')).entries;
+const SCOPES = ['CONFIGURATION', 'DEBUG_READ_ONLY', 'DEBUG_WRITE', 'DEBUG_WRITE_FULL'];
+const checker = (): Promise<Checker> => import(pathToFileURL(SCRIPT).href) as Promise<Checker>;
+
+describe('kernel profiles: check:profiles', () => {
+  it('the 6.15 mlx5 table has 90 opcodes, ACCESS_REG and ACCESS_REGISTER_USER split by op_mod', () => {
+    expect(new Set(MLX5_6_15.map((e) => e.opcode)).size).to.equal(90);
+    expect(MLX5_6_15.filter((e) => e.opMod).map((e) => e.key).sort()).to.deep.equal(['0x805/op_mod!=0', '0x805/op_mod=0', '0xb0c/op_mod!=0', '0xb0c/op_mod=0']);
+  });
+
+  it('kernel-mlx5 agrees with the 6.15 table on every entry', async () => {
+    const r = (await checker()).compare(loadProfile('kernel-mlx5'), MLX5_6_15);
+    expect(r.problems).to.deep.equal([]);
+    expect([r.agree, r.total]).to.deep.equal([92, 92]);
+  });
+
+  it('one changed minimum scope, one dropped command, one allowed probe: each a difference', async () => {
+    const p = structuredClone(loadProfile('kernel-mlx5'));
+    p.commands.find((c) => c.name === 'QUERY_ISSI')!.minScope = 'CONFIGURATION';
+    p.commands = p.commands.filter((c) => c.name !== 'NOP') as typeof p.commands;
+    p.uncatalogued.push({ name: 'QUERY_VUID as a probe', request: { opcode: '0xb22' } });
+    const r = (await checker()).compare(p, MLX5_6_15);
+    expect(r.agree).to.equal(90);
+    expect(r.problems).to.have.length(3);
+    expect(r.problems.join('\n')).to.match(/QUERY_ISSI.*CONFIGURATION, kernel DEBUG_READ_ONLY/).and.match(/NOP.*missing from the profile/).and.match(/QUERY_VUID as a probe.*kernel allows it/);
+  });
+
+  it('the command line fails (exit 1) on a copy of the profiles with one edited entry', function () {
+    const src = process.env.FWCTL_CTS_KERNEL_SRC;
+    if (!src) this.skip(); // needs a Linux source tree: FWCTL_CTS_KERNEL_SRC (CI: npm run check:profiles)
+    const dir = mkdtempSync(join(tmpdir(), 'fwctl-cts-profiles-'));
+    try {
+      cpSync(join(ROOT, 'profiles'), dir, { recursive: true });
+      const clean = spawnSync(process.execPath, [SCRIPT, src, '--profiles', dir], { encoding: 'utf8' });
+      expect(clean.status, clean.stdout + clean.stderr).to.equal(0);
+      const file = join(dir, 'kernel-bnxt.json');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/("name": "HWRM_FUNC_QCAPS"[^\n]*"minScope": )"DEBUG_READ_ONLY"/, '$1"CONFIGURATION"'));
+      const r = spawnSync(process.execPath, [SCRIPT, src, '--profiles', dir], { encoding: 'utf8' });
+      expect(r.status, r.stdout).to.equal(1);
+      expect(r.stdout).to.match(/kernel-bnxt .* 103 of 104/).and.match(/HWRM_FUNC_QCAPS.*CONFIGURATION, kernel DEBUG_READ_ONLY/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** FWCTL_RPC of a header-only mlx5 command at `scope`: the errno, or undefined when the driver passed it on. */
+function send(sys: ReferenceSystem, opcode: number, opMod: number, scope: number): string | undefined {
+  const task = sys.spawn();
+  const file = sys.open(task);
+  const input = Buffer.alloc(16 + 64);
+  input.writeUInt16BE(opcode, 0);
+  input.writeUInt16BE(opMod, 6);
+  const out = Buffer.alloc(256);
+  const arg = Buffer.from(encodeRpc({ scope, in_len: input.length, out_len: out.length, in: task.memory.map(input), out: task.memory.map(out) }));
+  try {
+    sys.core.ioctl(task, file, FWCTL_RPC, task.memory.map(arg));
+    return undefined;
+  } catch (e) {
+    if (e instanceof KernelErrno) return e.errno;
+    throw e;
+  } finally {
+    sys.core.close(file, 'close');
+  }
+}
+
+describe('kernel profiles: sim:mlx5 is the driver as merged for 6.15', () => {
+  it('agrees with the 6.15 table on 90 of 90 opcodes (each entry refused below its scope, passed at and above; op_mod rule included)', () => {
+    const sys = new ReferenceSystem({ model: 'mlx5' });
+    const bad: string[] = [];
+    for (const e of MLX5_6_15) {
+      const opMod = e.opMod === 'write' ? 0 : 1;
+      for (let s = 0; s < 4; s++) {
+        const errno = send(sys, e.opcode, opMod, s);
+        const want = s < SCOPES.indexOf(e.scope) ? 'EBADMSG' : undefined;
+        if (errno !== want) bad.push(`${e.name} (${e.key}) at ${SCOPES[s]}: ${errno ?? 'passed'}, kernel ${want ?? 'passes'}`);
+      }
+    }
+    expect(bad).to.deep.equal([]);
+    expect(new Set(MLX5_6_15.map((e) => e.opcode)).size).to.equal(90);
+  });
+
+  it('refuses every other mlx5 opcode the model knows at every scope, 7.3 additions included (the model-only 0xf0xx commands aside)', () => {
+    const allowed = new Set(MLX5_6_15.map((e) => e.opcode));
+    const others = Object.values(Op).filter((op) => !allowed.has(op) && op < 0xf000);
+    expect(others).to.include.members([Op.MODIFY_CONG_STATUS, Op.QUERY_ADJACENT_FUNCTIONS_ID, Op.DELEGATE_VHCA_MANAGEMENT, Op.QUERY_DELEGATED_VHCA]);
+    const sys = new ReferenceSystem({ model: 'mlx5' });
+    const sys73 = new ReferenceSystem({ model: 'mlx5-7-3' });
+    for (const op of others) {
+      for (let s = 0; s < 4; s++) expect(send(sys, op, 1, s), `0x${op.toString(16)} at ${s}`).to.equal('EBADMSG');
+    }
+    // sim:mlx5-7-3 passes the four 7.3 additions at their scopes (kernel-mlx5-7-3, checked against the 7.3 source, says which).
+    const k73 = loadProfile('kernel-mlx5-7-3');
+    for (const name of ['MODIFY_CONG_STATUS', 'QUERY_ADJACENT_FUNCTIONS_ID', 'DELEGATE_VHCA_MANAGEMENT', 'QUERY_DELEGATED_VHCA']) {
+      const c = k73.commands.find((x) => x.name === name)!;
+      const min = SCOPES.indexOf(c.minScope);
+      for (let s = 0; s < 4; s++) expect(send(sys73, Number(c.request.opcode), 0, s), `${name} at ${s} on mlx5-7-3`).to.equal(s < min ? 'EBADMSG' : undefined);
+    }
+  });
+});
