@@ -13,9 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../harness/paths.js';
+import { kernelProfileFor } from '../harness/profiles/kernel.js';
 import { loadProfile, type Profile } from '../harness/profiles/profile.js';
+import { Device } from '../suites/support/device.js';
 import { KernelErrno, ReferenceSystem } from '../reference-driver/index.js';
+import { KERNEL_EXCLUSIVE } from '../reference-driver/devices/cxl/driver.js';
 import { Op } from '../reference-driver/devices/mlx5/ifc.js';
+import { uuidBytes } from '../uapi/cxl.js';
 import { FWCTL_RPC, encodeRpc } from '../uapi/fwctl.js';
 
 interface Entry {
@@ -128,6 +132,67 @@ describe('kernel profiles: sim:mlx5 is the driver as merged for 6.15', () => {
       const c = k73.commands.find((x) => x.name === name)!;
       const min = SCOPES.indexOf(c.minScope);
       for (let s = 0; s < 4; s++) expect(send(sys73, Number(c.request.opcode), 0, s), `${name} at ${s} on mlx5-7-3`).to.equal(s < min ? 'EBADMSG' : undefined);
+    }
+  });
+});
+
+describe('kernel profiles: the CXL model', () => {
+  it('keeps the eight kernel-exclusive features of kernel-cxl (checked against the 7.3 source) to the kernel', () => {
+    const uuids = loadProfile('kernel-cxl').kernelObjects!.probes.map((p) => String(p.request.uuid));
+    expect(uuids).to.have.length(8);
+    expect([...KERNEL_EXCLUSIVE].sort()).to.deep.equal(uuids.sort());
+  });
+
+  it('refuses Set Feature of each at every scope (EINVAL where the device does not list it or the scope is short, else EPERM)', () => {
+    const sys = new ReferenceSystem({ model: 'cxl' });
+    const k = loadProfile('kernel-cxl');
+    for (const p of k.kernelObjects!.probes) {
+      for (let s = 0; s < 4; s++) {
+        const task = sys.spawn();
+        const file = sys.open(task);
+        const input = Buffer.alloc(52);
+        input.writeUInt16LE(0x502, 0); // fwctl_rpc_cxl.opcode
+        input.writeUInt32LE(52 - 16, 8); // op_size: the Set Feature header and 4 data bytes
+        uuidBytes(String(p.request.uuid)).copy(input, 16);
+        const out = Buffer.alloc(16);
+        const arg = Buffer.from(encodeRpc({ scope: s, in_len: input.length, out_len: out.length, in: task.memory.map(input), out: task.memory.map(out) }));
+        let errno: string | undefined;
+        try {
+          sys.core.ioctl(task, file, FWCTL_RPC, task.memory.map(arg));
+        } catch (e) {
+          if (!(e instanceof KernelErrno)) throw e;
+          errno = e.errno;
+        }
+        sys.core.close(file, 'close');
+        // cxlctl_validate_set_features first: a feature the device does not list, or a scope below the
+        // one its effects need (patrol scrub: immediate, DEBUG_WRITE_FULL), is EINVAL; past that, EPERM.
+        const listed = p.request.uuid === '96dad7d6-fde8-482b-a733-75774e06db8a';
+        expect(errno, `${p.name} at ${s}`).to.equal(listed && s === 3 ? 'EPERM' : 'EINVAL');
+      }
+    }
+  });
+});
+
+describe('kernel profiles: dev: picks by device type and kernel release', () => {
+  const pick = (type: string, rel: string) => kernelProfileFor(type, rel);
+  it('the profile whose kernels range holds the release', () => {
+    expect(pick('mlx5', '6.15.0')).to.deep.equal({ id: 'kernel-mlx5' });
+    expect(pick('mlx5', '7.2.1-amd64')).to.deep.equal({ id: 'kernel-mlx5' });
+    expect(pick('mlx5', '7.3.4-amd64')).to.deep.equal({ id: 'kernel-mlx5-7-3' });
+    expect(pick('mlx5', '8.1.0')).to.deep.equal({ id: 'kernel-mlx5-7-3' });
+    expect(pick('cxl', '7.3.4')).to.deep.equal({ id: 'kernel-cxl' });
+  });
+  it('none holds it: the nearest older one, else the oldest, with a note; an unknown type: none', () => {
+    expect(pick('bnxt', '7.1.0')).to.include({ id: 'kernel-bnxt' }).and.have.property('note').that.matches(/no bnxt profile describes kernel 7\.1/);
+    expect(pick('mlx5', '6.12.9')).to.include({ id: 'kernel-mlx5' }).and.have.property('note');
+    expect(pick('nic', '7.3.0')).to.equal(undefined);
+  });
+  it('hazards apply before their fixed kernel only: a short CXL or pds request is sent on 7.3', () => {
+    for (const id of ['kernel-cxl', 'kernel-pds']) {
+      const p = loadProfile(id);
+      expect(Device.of(p, undefined, '7.3.4-amd64').minInLen, `${id} on 7.3`).to.equal(0);
+      expect(Device.of(p, undefined, '6.18.2').minInLen, `${id} on 6.18`).to.equal(48);
+      expect(Device.of(p, undefined).minInLen, `${id}, kernel unknown`).to.equal(48);
     }
   });
 });

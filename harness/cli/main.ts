@@ -103,10 +103,12 @@ export function buildProgram(): Command {
     .option('--suite <prefix>', 'only suites whose name starts with this (repeatable)', collect)
     .option('--dry-run', 'print every RPC and scope the run would issue, and issue none (no reports are written)')
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test); a failure prints the seed and path to replay', integer)
+    .option('--profile <id|file>', 'dev: targets: this profile instead of the kernel profile picked by device type and kernel release')
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
-    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; progress: boolean; dryRun?: boolean } & AllowFlags) => {
+    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; progress: boolean; dryRun?: boolean; profile?: string } & AllowFlags) => {
       loadPolicy(o.policy); // bad input fails before any work
+      if (o.profile) process.env.FWCTL_CTS_PROFILE = loadProfile(o.profile) && o.profile; // workers inherit the environment
       if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed); // workers inherit the environment
       expandTargets(o.target);
       if (!o.dryRun) prepareReportDir(o.reportDir);
