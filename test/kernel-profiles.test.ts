@@ -62,6 +62,23 @@ describe('kernel profiles: check:profiles', () => {
     expect(r.problems.join('\n')).to.match(/QUERY_ISSI.*CONFIGURATION, kernel DEBUG_READ_ONLY/).and.match(/NOP.*missing from the profile/).and.match(/QUERY_VUID as a probe.*kernel allows it/);
   });
 
+  it('the command line agrees on kernel-mlx5 (92 of 92) and fails (exit 1) once one entry is edited (recorded 6.15 table, no source)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fwctl-cts-profiles-'));
+    try {
+      cpSync(join(ROOT, 'profiles', 'kernel-mlx5.json'), join(dir, 'kernel-mlx5.json'));
+      const clean = spawnSync(process.execPath, [SCRIPT, '--fixtures-only', '--profiles', dir], { encoding: 'utf8' });
+      expect(clean.status, clean.stdout + clean.stderr).to.equal(0);
+      expect(clean.stdout).to.match(/kernel-mlx5 .* 92 of 92/);
+      const file = join(dir, 'kernel-mlx5.json');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/("name": "SET_DIAGNOSTIC_PARAMS:disable"[^\n]*"minScope": )"DEBUG_WRITE"/, '$1"DEBUG_READ_ONLY"'));
+      const r = spawnSync(process.execPath, [SCRIPT, '--fixtures-only', '--profiles', dir], { encoding: 'utf8' });
+      expect(r.status, r.stdout + r.stderr).to.equal(1);
+      expect(r.stdout).to.match(/kernel-mlx5 .* 91 of 92/).and.match(/SET_DIAGNOSTIC_PARAMS.*DEBUG_READ_ONLY, kernel DEBUG_WRITE/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the command line fails (exit 1) on a copy of the profiles with one edited entry', function () {
     const src = process.env.FWCTL_CTS_KERNEL_SRC;
     if (!src) this.skip(); // needs a Linux source tree: FWCTL_CTS_KERNEL_SRC (CI: npm run check:profiles)
@@ -186,6 +203,12 @@ describe('kernel profiles: dev: picks by device type and kernel release', () => 
     expect(pick('bnxt', '7.1.0')).to.include({ id: 'kernel-bnxt' }).and.have.property('note').that.matches(/no bnxt profile describes kernel 7\.1/);
     expect(pick('mlx5', '6.12.9')).to.include({ id: 'kernel-mlx5' }).and.have.property('note');
     expect(pick('nic', '7.3.0')).to.equal(undefined);
+  });
+  it('run --profile names a profile that must exist: otherwise one line, exit 2', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'fwctl-cts.js'), 'run', '--target', 'sim:cxl', '--profile', 'kernel-nosuch', '--dry-run'], { encoding: 'utf8' });
+    expect(r.status).to.equal(2);
+    expect(r.stderr.trim().split('\n')).to.have.length(1);
+    expect(r.stderr).to.match(/kernel-nosuch/);
   });
   it('hazards apply before their fixed kernel only: a short CXL or pds request is sent on 7.3', () => {
     for (const id of ['kernel-cxl', 'kernel-pds']) {
