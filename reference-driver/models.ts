@@ -6,7 +6,7 @@
 import type { FwctlOps } from './core/ops.js';
 import type { Defects } from './defects/defects.js';
 import { cxlModel } from './devices/cxl/model.js';
-import { mlx5Model, mlx5NextModel } from './devices/mlx5/model.js';
+import { mlx5Model, mlx5Model73 } from './devices/mlx5/model.js';
 import { pdsModel } from './devices/pds/model.js';
 import type { SimKernel } from './kernel/kernel.js';
 
@@ -60,7 +60,7 @@ export interface DeviceModel {
 export const MODELS: Record<string, DeviceModel> = {
   cxl: cxlModel,
   mlx5: mlx5Model,
-  'mlx5-next': mlx5NextModel,
+  'mlx5-7-3': mlx5Model73,
   pds: pdsModel,
 };
 

@@ -16,7 +16,7 @@ import { DEFECTS, DriverHang, KernelErrno, KernelOops, ReferenceSystem, type Fwc
 import { DeviceType, FWCTL_INFO, FWCTL_RPC, decodeInfo, decodeRpc, encodeInfo, encodeRpc } from '../uapi/fwctl.js';
 
 const SCOPES = [0, 1, 2, 3];
-const MODELS = ['mlx5', 'mlx5-next'] as const;
+const MODELS = ['mlx5', 'mlx5-7-3'] as const;
 type Model = (typeof MODELS)[number];
 
 interface Sent {
@@ -466,7 +466,7 @@ describe('model mlx5 defects (each breaks exactly its declared rules, newest fir
 });
 
 describe('model mlx5 kernel profiles agree with the driver versions they describe', () => {
-  for (const [profileId, model] of [['kernel-mlx5', 'mlx5'], ['kernel-mlx5-next', 'mlx5-next']] as const) {
+  for (const [profileId, model] of [['kernel-mlx5', 'mlx5'], ['kernel-mlx5-7-3', 'mlx5-7-3']] as const) {
     it(`${profileId}: EBADMSG below each minimum scope, delivered at and above; probes refused`, () => {
       const kp = loadProfile(profileId);
       const m = new Mlx5(model);

@@ -94,6 +94,7 @@ type RunCliOptions = {
   seed?: number;
   progress: boolean;
   dryRun?: boolean;
+  profile?: string;
 } & AllowFlags;
 
 function kcidbOrigin(v: string): string {
@@ -153,6 +154,7 @@ export function buildProgram(): Command {
     .option('--kcidb-build-id <id>', 'report.kcidb.json: the KCIDB build id of the kernel under test (<origin>:<id>); made up when absent')
     .option('--dry-run', 'print every RPC and scope the run would issue, and issue none (no reports are written)')
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test); a failure prints the seed and path to replay', integer)
+    .option('--profile <id|file>', 'dev: targets: this profile instead of the kernel profile picked by device type and kernel release')
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
     .action(async (given: RunCliOptions) => {
@@ -167,6 +169,7 @@ export function buildProgram(): Command {
         throw new CtsError('CTS_E_USAGE', 'run: --target is required (or --resume DIR)');
       }
       loadPolicy(o.policy); // bad input fails before any work, and before the report directory is touched
+      if (o.profile) process.env.FWCTL_CTS_PROFILE = loadProfile(o.profile) && o.profile; // workers inherit the environment
       const expectations = o.expectations === undefined ? undefined : loadExpectations(o.expectations);
       if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed); // workers inherit the environment
       const targets = expandTargets(o.target!, (t) => process.stderr.write(`fwctl-cts: note: target '${t}' given more than once; tested once\n`));

@@ -6,6 +6,11 @@
  */
 export type DeviceTypeName = "mlx5" | "cxl" | "bnxt" | "pds";
 /**
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "KernelVersion".
+ */
+export type KernelVersion = string;
+/**
  * errno for a catalogued command below its minimum scope.
  */
 export type Errno = string;
@@ -13,6 +18,10 @@ export type Errno = string;
  * errno for a command outside the catalogue.
  */
 export type Errno1 = string;
+/**
+ * The first kernel release that is fixed: on it and later the short requests are only EINVAL and a default run sends them (absent: every kernel).
+ */
+export type KernelVersion1 = string;
 /**
  * This interface was referenced by `Profile`'s JSON-Schema
  * via the `definition` "ScopeName".
@@ -52,6 +61,13 @@ export interface Profile {
    * Where the catalogue comes from (driver source, digest section).
    */
   source: string;
+  /**
+   * Kernel profiles: the kernel releases (uname -r, major.minor) whose driver this profile describes; dev: picks by device type and the running release. npm run check:profiles compares it with that kernel's source.
+   */
+  kernels?: {
+    min?: KernelVersion;
+    max?: KernelVersion;
+  };
   info: {
     /**
      * The driver implements fwctl_ops.info (I-3) rather than not (I-2).
@@ -81,6 +97,7 @@ export interface Profile {
      * Requests shorter than this may crash a real kernel: never sent unless hazards are allowed.
      */
     minInLen?: number;
+    before?: KernelVersion1;
   };
   /**
    * @minItems 1

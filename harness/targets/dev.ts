@@ -20,7 +20,7 @@ import { CtsError } from '../errors.js';
 import { devTargets, discoverDevice, readTaint, type DiscoveredDevice, type DiscoveryRoots } from '../kernel/discovery.js';
 import * as libc from '../kernel/libc.js';
 import { ProcessMemory } from '../kernel/memory.js';
-import { ROOT } from '../paths.js';
+import { kernelProfileFor, runningKernel } from '../profiles/kernel.js';
 import { FWCTL_RPC, deviceTypeName } from '../../uapi/fwctl.js';
 import type { TargetSpec } from './spec.js';
 import {
@@ -99,7 +99,9 @@ export class DevTarget implements Target {
     this.node = found.node;
     this.roots = roots;
     const model = found.deviceType === undefined ? 'unknown' : deviceTypeName(found.deviceType).toLowerCase();
-    const profile = `kernel-${model}`;
+    // By device type and running kernel; `run --profile` overrides (harness/profiles/kernel.ts).
+    const kernelRelease = runningKernel();
+    const profile = process.env.FWCTL_CTS_PROFILE || kernelProfileFor(model, kernelRelease)?.id;
     const capSysRawio = capEffHas(CAP_SYS_RAWIO, roots.proc);
     this.description = {
       spec: spec.text,
@@ -111,7 +113,8 @@ export class DevTarget implements Target {
       ...(found.firmwareVersion !== undefined && { fw: found.firmwareVersion }),
       ...(found.deviceType !== undefined && { expectedDeviceType: found.deviceType }),
       ...(capSysRawio !== undefined && { capSysRawio }),
-      ...(existsSync(join(ROOT, 'profiles', `${profile}.json`)) && { profile }),
+      ...(profile !== undefined && { profile }),
+      kernelRelease,
     };
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     const mock = MockMemdev.of(found, roots);

@@ -158,8 +158,10 @@ export interface TargetDescription {
   expectedDeviceType?: number;
   /** Whether the harness's own process has CAP_SYS_RAWIO; unknown when absent. */
   capSysRawio?: boolean;
-  /** The device profile's id (profiles/<id>.json). */
+  /** The device profile's id (profiles/<id>.json), or a profile file. */
   profile?: string;
+  /** The kernel release the device runs under (dev: uname -r); hazards fixed there are not hazards. */
+  kernelRelease?: string;
   /** What this run may do to the device (real hardware: only what the user unlocked). */
   allows: Allows;
   /**

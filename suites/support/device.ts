@@ -3,6 +3,7 @@
  * and its codec, restricted to the firmware version the target runs.
  */
 import { codecFor, type Codec } from '../../harness/codecs/index.js';
+import { kernelVersion, versionCmp } from '../../harness/profiles/kernel.js';
 import { presentAt, scopeValue, type Command, type Probe, type Profile } from '../../harness/profiles/profile.js';
 
 export class Device {
@@ -10,12 +11,14 @@ export class Device {
     readonly profile: Profile,
     readonly codec: Codec,
     readonly fw: string | undefined,
+    /** The kernel release the device runs under, when known (dev:). */
+    readonly kernel?: string,
   ) {}
 
-  static of(profile: Profile, fw: string | undefined): Device {
+  static of(profile: Profile, fw: string | undefined, kernel?: string): Device {
     const codec = codecFor(profile.codec);
     if (!codec) throw new Error(`profile ${profile.id}: no codec '${profile.codec}'`);
-    return new Device(profile, codec, fw);
+    return new Device(profile, codec, fw, kernel);
   }
 
   /** Catalogued commands present at this firmware version. */
@@ -45,8 +48,14 @@ export class Device {
     return scopeValue(c.minScope);
   }
 
-  /** The shortest request a real kernel can take safely (digest §3 hazards). */
+  /**
+   * The shortest request a real kernel can take safely (digest §3 hazards): 0
+   * on a kernel at or after `hazards.before`, where short requests are only EINVAL.
+   */
   get minInLen(): number {
-    return this.profile.hazards?.minInLen ?? 0;
+    const h = this.profile.hazards;
+    const v = this.kernel && kernelVersion(this.kernel);
+    if (h?.before && v && versionCmp(v, h.before) >= 0) return 0;
+    return h?.minInLen ?? 0;
   }
 }

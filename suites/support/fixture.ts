@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import type { DeviceStatus, Encoded } from '../../harness/codecs/index.js';
+import { kernelProfileFor, runningKernel } from '../../harness/profiles/kernel.js';
 import { loadProfile, scopeValue, type Command, type Probe } from '../../harness/profiles/profile.js';
 import {
   SyscallError,
@@ -106,9 +107,11 @@ export class Fixture {
         type = decodeInfo(buf.bytes).out_device_type;
       }
       if (!Object.values(DeviceType).includes(type as never) || type === DeviceType.ERROR) this.skip(`no profile for device type ${type}`);
-      id = `kernel-${deviceTypeName(type).toLowerCase()}`;
+      const name = deviceTypeName(type).toLowerCase();
+      id = kernelProfileFor(name, d.kernelRelease ?? runningKernel())?.id;
+      if (!id) this.skip(`no kernel profile for device type ${name}`);
     }
-    this.dev = Device.of(loadProfile(id), d.fw);
+    this.dev = Device.of(loadProfile(id), d.fw, d.kernelRelease);
     return this.dev;
   }
 

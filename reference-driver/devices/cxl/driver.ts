@@ -38,8 +38,22 @@ import type { CxlMailbox } from './mailbox.js';
 /** Past this the real kernel would read far out of bounds; the model stops reading. */
 const MODELLED_MAX = 2 * 1024 * 1024;
 
-/** include/cxl/features.h: features the kernel keeps to itself (only the first is modelled). */
-const KERNEL_EXCLUSIVE = new Set(['96dad7d6-fde8-482b-a733-75774e06db8a']);
+/**
+ * cxl_exclusive_feats (drivers/cxl/core/features.c, UUIDs of include/cxl/features.h
+ * in 7.3): features the kernel keeps to itself — patrol scrub, ECS, soft and
+ * hard PPR, cacheline, row, bank and rank sparing. Profiles kernel-cxl lists
+ * the same (npm run check:profiles compares it with the source).
+ */
+export const KERNEL_EXCLUSIVE: ReadonlySet<string> = new Set([
+  '96dad7d6-fde8-482b-a733-75774e06db8a',
+  'e5b13f22-2328-4a14-b8ba-b9691e893386',
+  '892ba475-fad8-474e-9d3e-692c917568bb',
+  '80ea4521-786f-4127-afb1-ec7459fb0e24',
+  '96c33386-91dd-44c7-9ecb-fdaf6503bac4',
+  '450ebf67-b135-4f97-a498-c2d57f279bed',
+  '78b79636-90ac-4b64-a4ef-faac5d18a863',
+  '34dbaff5-0552-4281-8f76-da0b5e7a76a7',
+]);
 
 export class CxlFwctlDriver implements FwctlOps {
   readonly deviceType = DeviceType.CXL;

@@ -1,7 +1,7 @@
 /**
  * The kernel's mlx5 fwctl driver (drivers/fwctl/mlx5/main.c, digest §3.1), in
- * two versions: `6.15` (the merged allow-list) and `next` (torvalds@52929c21:
- * more queries, QUERY_OTHER_HCA_CAP at any scope, ACCESS_REG by op_mod).
+ * two versions: `6.15` (as merged, torvalds@52929c21: 90 opcodes, ACCESS_REG
+ * and ACCESS_REGISTER_USER by op_mod) and `7.3` (four more opcodes).
  *
  * open: CREATE_UCTX with TOOLS_RESOURCES when the firmware has it; the uid is
  * per descriptor. fw_rpc: EMSGSIZE for a short header or response, EBADMSG
@@ -16,40 +16,46 @@ import type { ModelEnv } from '../../models.js';
 import type { CommandInterface } from './firmware.js';
 import { HDR_LEN, IN, Op, RegOp, Status, UctxCap, statusToErrno } from './ifc.js';
 
-export type Mlx5DriverVersion = '6.15' | 'next';
+export type Mlx5DriverVersion = '6.15' | '7.3';
 
 const { CONFIGURATION: ANY, DEBUG_READ_ONLY: READ, DEBUG_WRITE: WRITE, DEBUG_WRITE_FULL: FULL } = Scope;
 
-/** mlx5ctl_validate_rpc as merged in 6.15: opcode → the lowest scope allowing it. */
+/**
+ * mlx5ctl_validate_rpc as merged for 6.15 (torvalds@52929c21; the table is
+ * test/fixtures/kernel/mlx5-6.15.json, which a test compares this with):
+ * opcode → the lowest scope allowing it. ACCESS_REG and ACCESS_REGISTER_USER
+ * are decided by op_mod (see allowed()).
+ */
 const TIERS_6_15: readonly [number, readonly number[]][] = [
-  [ANY, [Op.POSTPONE_CONNECTED_QP_TIMEOUT, Op.QUERY_ADAPTER, Op.QUERY_ESW_FUNCTIONS, Op.QUERY_HCA_CAP, Op.QUERY_HCA_VPORT_CONTEXT, Op.QUERY_ROCE_ADDRESS, Op.QUERY_VUID, Op.SET_HCA_CAP]],
-  [READ, [
-    Op.QUERY_CONG_PARAMS, Op.QUERY_CONG_STATISTICS, Op.QUERY_CONG_STATUS, Op.QUERY_CQ, Op.QUERY_DCT, Op.QUERY_DIAGNOSTIC_COUNTERS,
-    Op.QUERY_DIAGNOSTIC_PARAMS, Op.QUERY_EQ, Op.QUERY_ESW_VPORT_CONTEXT, Op.QUERY_FLOW_COUNTER, Op.QUERY_FLOW_GROUP,
-    Op.QUERY_FLOW_TABLE_ENTRY, Op.QUERY_FLOW_TABLE, Op.QUERY_GENERAL_OBJECT, Op.QUERY_ISSI, Op.QUERY_L2_TABLE_ENTRY, Op.QUERY_LAG,
-    Op.QUERY_MAD_DEMUX, Op.QUERY_MKEY, Op.QUERY_MODIFY_HEADER_CONTEXT, Op.QUERY_PACKET_REFORMAT_CONTEXT, Op.QUERY_PAGES,
-    Op.QUERY_Q_COUNTER, Op.QUERY_QP, Op.QUERY_RMP, Op.QUERY_RQ, Op.QUERY_RQT, Op.QUERY_SCHEDULING_ELEMENT,
-    Op.QUERY_SPECIAL_CONTEXTS, Op.QUERY_SQ, Op.QUERY_SRQ, Op.QUERY_TIR, Op.QUERY_TIS, Op.QUERY_VHCA_MIGRATION_STATE,
-    Op.QUERY_VNIC_ENV, Op.QUERY_VPORT_COUNTER, Op.QUERY_VPORT_STATE, Op.QUERY_WOL_ROL, Op.QUERY_XRC_SRQ,
-    Op.QUERY_XRQ_DC_PARAMS_ENTRY, Op.QUERY_XRQ_ERROR_PARAMS, Op.QUERY_XRQ,
+  [ANY, [
+    Op.POSTPONE_CONNECTED_QP_TIMEOUT, Op.QUERY_ADAPTER, Op.QUERY_ESW_FUNCTIONS, Op.QUERY_HCA_CAP, Op.QUERY_HCA_VPORT_CONTEXT,
+    Op.QUERY_OTHER_HCA_CAP, Op.QUERY_ROCE_ADDRESS, Op.QUERY_VUID, Op.SET_HCA_CAP,
   ]],
-  [WRITE, [Op.SET_DIAGNOSTIC_PARAMS]],
-  [FULL, [Op.ACCESS_REG]],
-];
-
-/** What torvalds@52929c21 adds (ACCESS_REG and ACCESS_REGISTER_USER move to the op_mod rule). */
-const TIERS_NEXT_EXTRA: readonly [number, readonly number[]][] = [
-  [ANY, [Op.QUERY_OTHER_HCA_CAP]],
   [READ, [
     Op.FPGA_QUERY_QP_COUNTERS, Op.FPGA_QUERY_QP, Op.NOP, Op.QUERY_AFU, Op.QUERY_BURST_SIZE, Op.QUERY_CAPI_PEC,
-    Op.QUERY_CRYPTO_STATE, Op.QUERY_DC_CNAK_TRACE, Op.QUERY_DELAY_DROP_PARAMS, Op.QUERY_DPA_PARTITION, Op.QUERY_DPA_PARTITIONS,
-    Op.QUERY_DRIVER_VERSION, Op.QUERY_EMULATED_FUNCTIONS_INFO, Op.QUERY_EMULATED_RESOURCES_INFO,
-    Op.QUERY_EMULATION_DEVICE_EQ_MSIX_MAPPING, Op.QUERY_HCA_VPORT_GID, Op.QUERY_HCA_VPORT_PKEY, Op.QUERY_MATCH_SAMPLE_INFO,
-    Op.QUERY_MTT, Op.QUERY_NIC_VPORT_CONTEXT, Op.QUERY_NVMF_BACKEND_CONTROLLER, Op.QUERY_NVMF_CC_RESPONSE,
-    Op.QUERY_NVMF_NAMESPACE_CONTEXT, Op.QUERY_PSV, Op.QUERY_RATE_LIMIT, Op.QUERY_RDB, Op.QUERY_REGEXP_PARAMS,
-    Op.QUERY_REGEXP_REGISTER, Op.QUERY_RSV_RESOURCES, Op.QUERY_SCHED_QUEUE, Op.QUERY_SF_PARTITION, Op.QUERY_UCTX,
-    Op.QUERY_UMEM, Op.QUERY_VHCA_STATE, Op.USER_QUERY_XRQ_DC_PARAMS_ENTRY, Op.USER_QUERY_XRQ_ERROR_PARAMS,
+    Op.QUERY_CONG_PARAMS, Op.QUERY_CONG_STATISTICS, Op.QUERY_CONG_STATUS, Op.QUERY_CQ, Op.QUERY_CRYPTO_STATE,
+    Op.QUERY_DC_CNAK_TRACE, Op.QUERY_DCT, Op.QUERY_DELAY_DROP_PARAMS, Op.QUERY_DIAGNOSTIC_COUNTERS, Op.QUERY_DIAGNOSTIC_PARAMS,
+    Op.QUERY_DPA_PARTITION, Op.QUERY_DPA_PARTITIONS, Op.QUERY_DRIVER_VERSION, Op.QUERY_EMULATED_FUNCTIONS_INFO,
+    Op.QUERY_EMULATED_RESOURCES_INFO, Op.QUERY_EMULATION_DEVICE_EQ_MSIX_MAPPING, Op.QUERY_EQ, Op.QUERY_ESW_VPORT_CONTEXT,
+    Op.QUERY_FLOW_COUNTER, Op.QUERY_FLOW_GROUP, Op.QUERY_FLOW_TABLE_ENTRY, Op.QUERY_FLOW_TABLE, Op.QUERY_GENERAL_OBJECT,
+    Op.QUERY_HCA_VPORT_GID, Op.QUERY_HCA_VPORT_PKEY, Op.QUERY_ISSI, Op.QUERY_L2_TABLE_ENTRY, Op.QUERY_LAG, Op.QUERY_MAD_DEMUX,
+    Op.QUERY_MATCH_SAMPLE_INFO, Op.QUERY_MKEY, Op.QUERY_MODIFY_HEADER_CONTEXT, Op.QUERY_MTT, Op.QUERY_NIC_VPORT_CONTEXT,
+    Op.QUERY_NVMF_BACKEND_CONTROLLER, Op.QUERY_NVMF_CC_RESPONSE, Op.QUERY_NVMF_NAMESPACE_CONTEXT,
+    Op.QUERY_PACKET_REFORMAT_CONTEXT, Op.QUERY_PAGES, Op.QUERY_PSV, Op.QUERY_Q_COUNTER, Op.QUERY_QP, Op.QUERY_RATE_LIMIT,
+    Op.QUERY_RDB, Op.QUERY_REGEXP_PARAMS, Op.QUERY_REGEXP_REGISTER, Op.QUERY_RMP, Op.QUERY_RQ, Op.QUERY_RQT,
+    Op.QUERY_RSV_RESOURCES, Op.QUERY_SCHED_QUEUE, Op.QUERY_SCHEDULING_ELEMENT, Op.QUERY_SF_PARTITION,
+    Op.QUERY_SPECIAL_CONTEXTS, Op.QUERY_SQ, Op.QUERY_SRQ, Op.QUERY_TIR, Op.QUERY_TIS, Op.QUERY_UCTX, Op.QUERY_UMEM,
+    Op.QUERY_VHCA_MIGRATION_STATE, Op.QUERY_VHCA_STATE, Op.QUERY_VNIC_ENV, Op.QUERY_VPORT_COUNTER, Op.QUERY_VPORT_STATE,
+    Op.QUERY_WOL_ROL, Op.QUERY_XRC_SRQ, Op.QUERY_XRQ_DC_PARAMS_ENTRY, Op.QUERY_XRQ_ERROR_PARAMS, Op.QUERY_XRQ,
+    Op.USER_QUERY_XRQ_DC_PARAMS_ENTRY, Op.USER_QUERY_XRQ_ERROR_PARAMS,
   ]],
+  [WRITE, [Op.SET_DIAGNOSTIC_PARAMS]],
+];
+
+/** What 7.3 adds (drivers/fwctl/mlx5/main.c of 7.3; the check:profiles script reads it). */
+const TIERS_7_3_EXTRA: readonly [number, readonly number[]][] = [
+  [ANY, [Op.MODIFY_CONG_STATUS, Op.DELEGATE_VHCA_MANAGEMENT]],
+  [READ, [Op.QUERY_ADJACENT_FUNCTIONS_ID, Op.QUERY_DELEGATED_VHCA]],
 ];
 
 /**
@@ -70,10 +76,9 @@ const DATA_PLANE = new Set<number>([
 const CAP_CACHE_SLOTS = 256;
 
 function tiers(version: Mlx5DriverVersion): Map<number, number> {
-  const all = [...TIERS_6_15, ...(version === 'next' ? TIERS_NEXT_EXTRA : []), ...TIERS_MODEL];
+  const all = [...TIERS_6_15, ...(version === '7.3' ? TIERS_7_3_EXTRA : []), ...TIERS_MODEL];
   const map = new Map<number, number>();
   for (const [scope, ops] of all) for (const op of ops) map.set(op, scope);
-  if (version === 'next') map.delete(Op.ACCESS_REG); // decided by op_mod below
   return map;
 }
 
@@ -171,9 +176,9 @@ export class Mlx5FwctlDriver implements FwctlOps {
 
   /** mlx5ctl_validate_rpc. */
   private allowed(opcode: number, opMod: number, scope: number): boolean {
-    if (this.version === 'next' && (opcode === Op.ACCESS_REG || opcode === Op.ACCESS_REGISTER_USER)) {
+    if (opcode === Op.ACCESS_REG || opcode === Op.ACCESS_REGISTER_USER) {
       // op_mod 0 (write) at any scope; a read needs DEBUG_READ_ONLY. The defect swaps them.
-      const anyScope = (opMod === RegOp.WRITE) !== this.has('mlx5-next-access-reg-inverted');
+      const anyScope = (opMod === RegOp.WRITE) !== this.has('mlx5-access-reg-inverted');
       return anyScope || scope >= READ;
     }
     let min = this.tiers.get(opcode);

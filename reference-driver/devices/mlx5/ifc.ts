@@ -121,6 +121,11 @@ export const Op = {
   QUERY_RSV_RESOURCES: 0x8000,
   QUERY_MTT: 0x8001,
   QUERY_SCHED_QUEUE: 0x8006,
+  // Allowed by fwctl from 7.3 (added after 6.15).
+  MODIFY_CONG_STATUS: 0x823,
+  QUERY_ADJACENT_FUNCTIONS_ID: 0x730,
+  DELEGATE_VHCA_MANAGEMENT: 0x731,
+  QUERY_DELEGATED_VHCA: 0x732,
   // ---- model-only (see the file comment) ----
   /** Allocate a per-uid diagnostic counter object; its id comes back at byte 16. */
   ALLOC_DIAG_COUNTER: 0xf001,

@@ -4,7 +4,7 @@
  * sharing the command interface.
  *
  * Two models share the device and its firmware versions: `mlx5` runs the
- * driver as merged in 6.15, `mlx5-next` the later one (digest §3.1).
+ * driver as merged for 6.15, `mlx5-7-3` the one of Linux 7.3 (digest §3.1).
  */
 import { createHash } from 'node:crypto';
 import { DeviceType } from '../../../uapi/fwctl.js';
@@ -95,4 +95,4 @@ function mlx5Device(name: string, driver: Mlx5DriverVersion): DeviceModel {
 }
 
 export const mlx5Model = mlx5Device('mlx5', '6.15');
-export const mlx5NextModel = mlx5Device('mlx5-next', 'next');
+export const mlx5Model73 = mlx5Device('mlx5-7-3', '7.3');
