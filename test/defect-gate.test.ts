@@ -11,7 +11,8 @@ import { loadPolicy } from '../harness/policy/policy.js';
 import { DEFECTS, MODELS } from '../reference-driver/index.js';
 
 describe('defect gate (upstream policy)', function () {
-  this.timeout(120_000);
+  // Every model on every firmware plus one target per defect (four models since bnxt): minutes on a loaded machine.
+  this.timeout(300_000);
   const policy = loadPolicy('upstream');
   let report: Report;
   const models = Object.keys(MODELS);

@@ -1,3 +1,4 @@
+import bnxt from './bnxt.json' with { type: 'json' };
 import core from './core.json' with { type: 'json' };
 import cxl from './cxl.json' with { type: 'json' };
 import mlx5 from './mlx5.json' with { type: 'json' };
@@ -15,7 +16,7 @@ export interface DefectEntry {
 }
 
 /** One catalog per layer, so each device model's faults live beside it as data. */
-export const DEFECTS: readonly DefectEntry[] = [core, cxl, mlx5, pds].flatMap((c) => c.defects as DefectEntry[]);
+export const DEFECTS: readonly DefectEntry[] = [core, cxl, mlx5, pds, bnxt].flatMap((c) => c.defects as DefectEntry[]);
 
 const BY_ID = new Map(DEFECTS.map((d) => [d.id, d]));
 
