@@ -268,4 +268,18 @@ describe('bnxt model (Linux 7.3 drivers/fwctl/bnxt)', () => {
     const ranges = cmd('HWRM_VER_GET').volatile!;
     expect(ranges.some(([o, l]) => o <= 4 && 4 < o + l) && ranges.some(([o, l]) => o <= 128 && 128 < o + l)).to.equal(true);
   });
+  it('the codec: cmpl_ring and target_id 0xffff, DMA buffers allocated and pointed at, status only from a written response', () => {
+    const b = new Bnxt();
+    const enc = b.encode(cmd('HWRM_NVM_SET_VARIABLE'), { value: 128 });
+    expect(enc.input.length, 'sizeof(struct hwrm_nvm_set_variable_input)').to.equal(40);
+    expect(enc.input.readUInt16LE(0)).to.equal(HwrmReq.NVM_SET_VARIABLE);
+    expect(enc.input.readUInt16LE(2), 'cmpl_ring').to.equal(0xffff);
+    expect(enc.input.readUInt16LE(6), 'target_id').to.equal(0xffff);
+    expect(b.buffers.get(enc.input.readBigUInt64LE(16))!.readUInt16LE(0), 'param value in the DMA buffer').to.equal(128);
+    expect(bnxtCodec.status(Buffer.alloc(16)).ok, 'a response nobody wrote').to.equal(false);
+    const resp = Buffer.alloc(64);
+    resp.writeUInt16LE(24, 6);
+    expect(bnxtCodec.payload(resp).length, 'resp_len 24: 15 bytes of fields, then valid').to.equal(15);
+    expect(bnxtCodec.volatileOut).to.deep.equal([[4, 2]]);
+  });
 });
