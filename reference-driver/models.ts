@@ -5,6 +5,7 @@
  */
 import type { FwctlOps } from './core/ops.js';
 import type { Defects } from './defects/defects.js';
+import { bnxtModel } from './devices/bnxt/model.js';
 import { cxlModel } from './devices/cxl/model.js';
 import { mlx5Model, mlx5Model73 } from './devices/mlx5/model.js';
 import { pdsModel } from './devices/pds/model.js';
@@ -45,7 +46,7 @@ export interface DeviceInstance {
 }
 
 export interface DeviceModel {
-  /** Model name as spelled in targets: 'cxl', 'mlx5', 'pds'. */
+  /** Model name as spelled in targets: 'cxl', 'mlx5', 'pds', 'bnxt'. */
   readonly name: string;
   /** The uAPI device type (enum fwctl_device_type). */
   readonly deviceType: number;
@@ -62,6 +63,7 @@ export const MODELS: Record<string, DeviceModel> = {
   mlx5: mlx5Model,
   'mlx5-7-3': mlx5Model73,
   pds: pdsModel,
+  bnxt: bnxtModel,
 };
 
 /**

@@ -12,7 +12,8 @@ import { DEFECTS, MODELS } from '../reference-driver/index.js';
 import { TEST_ID } from '../harness/results/test-id.js';
 
 describe('defect gate (upstream policy)', function () {
-  this.timeout(120_000);
+  // Every model on every firmware plus one target per defect (four models since bnxt): minutes on a loaded machine.
+  this.timeout(300_000);
   const policy = loadPolicy('upstream');
   let report: Report;
   const models = Object.keys(MODELS);

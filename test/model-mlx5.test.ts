@@ -1,6 +1,6 @@
 /**
  * The mlx5 reference models (reference-driver/devices/mlx5: `mlx5` with the
- * 6.15 fwctl driver, `mlx5-next` with the later one), driven directly through
+ * 6.15 fwctl driver, `mlx5-7-3` with the 7.3 one), driven directly through
  * ReferenceSystem with the mlx5 codec and profiles/reference-<model>.json.
  *
  * Each rule the suites test on this device is restated here as a small check

@@ -44,6 +44,11 @@ export interface Codec {
    * request has one (pds: out.payload), else from the fwctl_rpc.out buffer.
    */
   payload(response: Buffer): Buffer;
+  /**
+   * [offset, length] ranges of the fwctl_rpc.out buffer that differ between
+   * identical calls (bnxt: the seq_id its HWRM layer assigns and the firmware echoes).
+   */
+  readonly volatileOut?: readonly (readonly [number, number])[];
   /** For own-object commands: the object id an alloc response carries (same buffer as payload()). */
   objectId?(response: Buffer): number;
 }

@@ -1,3 +1,4 @@
+import bnxt from './bnxt.json' with { type: 'json' };
 import core from './core.json' with { type: 'json' };
 import cxl from './cxl.json' with { type: 'json' };
 import mlx5 from './mlx5.json' with { type: 'json' };
@@ -17,7 +18,7 @@ export interface DefectEntry {
 }
 
 /** One catalog per layer, so each device model's faults live beside it as data. */
-export const ALL_DEFECTS: readonly DefectEntry[] = [core, cxl, mlx5, pds].flatMap((c) => c.defects as DefectEntry[]);
+export const ALL_DEFECTS: readonly DefectEntry[] = [core, cxl, mlx5, pds, bnxt].flatMap((c) => c.defects as DefectEntry[]);
 
 /** The defects that each break rules (the defect gate's); flaky ones are apart. */
 export const DEFECTS: readonly DefectEntry[] = ALL_DEFECTS.filter((d) => !d.flaky);
