@@ -20,7 +20,7 @@ import {
 import type { Defects } from '../defects/defects.js';
 import { DriverHang, KernelErrno, fail } from '../kernel/errno.js';
 import { TAINT_FWCTL, type SimKernel, type Task } from '../kernel/kernel.js';
-import type { FwctlOps, Uctx } from './ops.js';
+import type { FwctlOps, RpcResponse, Uctx } from './ops.js';
 
 const FWCTL_MAX_DEVICES = 4096;
 
@@ -39,6 +39,8 @@ export class KernelOops extends Error {
 export class FwctlDevice {
   /** Cleared by fwctl_unregister, which is when `ops` becomes NULL (O-4). */
   registered = true;
+  /** For the taint-warn-per-device defect: this device has warned. */
+  warned = false;
   readonly uctxs = new Set<Uctx>();
   /** References: the registration plus one per open file (O-2, O-5). */
   refs = 1;
@@ -67,6 +69,8 @@ export class FwctlFile {
 export class FwctlCore {
   /** fwctl_tainted: taint and warn once per module load (R-3). */
   private taintedOnce = false;
+  /** For the taint-warn-late defect: mutating RPCs since the module loaded. */
+  private mutating = 0;
   private readonly ida = new Set<number>();
   private readonly nodes = new Map<number, FwctlDevice>();
   private nextUctx = 1;
@@ -228,8 +232,17 @@ export class FwctlCore {
           // I-3: copy min(user, driver), zero-pad up to the user's length.
           const driverData = this.driverCall(() => ops.info!(file.uctx));
           driverLen = driverData.length;
-          data = Buffer.alloc(cmd.device_data_len);
-          driverData.copy(data, 0, 0, Math.min(driverData.length, data.length));
+          if (d.has('info-overruns-caller-length')) {
+            // Defect: copies the driver's whole data even past the caller's length.
+            data = Buffer.alloc(Math.max(cmd.device_data_len, driverLen));
+            driverData.copy(data);
+          } else if (d.has('info-pad-not-zeroed')) {
+            // Defect: copy_to_user of the driver's bytes only; the caller's rest is left as it was.
+            data = driverData.subarray(0, Math.min(driverLen, cmd.device_data_len));
+          } else {
+            data = Buffer.alloc(cmd.device_data_len);
+            driverData.copy(data, 0, 0, Math.min(driverData.length, data.length));
+          }
         }
         try {
           task.memory.copyToUser(cmd.out_device_data, data);
@@ -261,6 +274,8 @@ export class FwctlCore {
     try {
       // R-1: before the scope check, so oversized requests never taint.
       if ((cmd.in_len > MAX_RPC_LEN || cmd.out_len > MAX_RPC_LEN) && !d.has('no-emsgsize')) fail('EMSGSIZE');
+      // Defect: `>=` for `>`: exactly MAX_RPC_LEN is refused too.
+      if ((cmd.in_len === MAX_RPC_LEN || cmd.out_len === MAX_RPC_LEN) && d.has('emsgsize-at-max')) fail('EMSGSIZE');
       // R-2: scope policy; R-3: mutating scopes taint before anything is validated.
       let taints: boolean;
       switch (cmd.scope) {
@@ -291,9 +306,11 @@ export class FwctlCore {
         input = Buffer.alloc(cmd.in_len);
       }
       // R-5: the driver runs with out_len preset to the caller's; its errors come back as-is.
-      let resp;
+      let resp: RpcResponse;
       try {
         resp = this.driverCall(() => ops.fwRpc(file.uctx, cmd.scope, input, cmd.out_len, task));
+        // Defect: at DEBUG_WRITE_FULL the driver hands back no response at all (out_len 0).
+        if (cmd.scope === Scope.DEBUG_WRITE_FULL && d.has('driver-no-response-full')) resp = { out: Buffer.alloc(0), outLen: 0 };
       } catch (e) {
         if (e instanceof KernelErrno && d.has('driver-errno-rewritten')) fail('EIO', e.message);
         throw e;
@@ -337,8 +354,21 @@ export class FwctlCore {
 
   /** R-3: warn and taint once per module load; add_taint itself is idempotent. */
   private taint(task: Task, file: FwctlFile): void {
-    if (this.taintedOnce && !this.defects.has('taint-warn-every-time')) return;
-    this.taintedOnce = true;
+    const d = this.defects;
+    this.mutating++;
+    // Defect: the warning comes with the second mutating RPC, not the first (the taint is still set at once).
+    if (d.has('taint-warn-late')) {
+      this.kernel.addTaint(TAINT_FWCTL);
+      if (this.mutating !== 2) return;
+    } else if (d.has('taint-warn-per-device')) {
+      // Defect: the once-only flag lives in the device, so a re-registered device warns again.
+      this.kernel.addTaint(TAINT_FWCTL);
+      if (file.device.warned && this.taintedOnce) return;
+      file.device.warned = this.taintedOnce = true;
+    } else {
+      if (this.taintedOnce && !d.has('taint-warn-every-time')) return;
+      this.taintedOnce = true;
+    }
     this.kernel.printk(
       `fwctl ${file.device.name}: ${task.comm}(${task.pid}): has requested full access to the physical device`,
     );
@@ -348,5 +378,6 @@ export class FwctlCore {
   /** Module reload (or a simulated reboot) re-arms the once-only warning. */
   rearmTaint(): void {
     this.taintedOnce = false;
+    this.mutating = 0;
   }
 }
