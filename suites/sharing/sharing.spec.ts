@@ -7,13 +7,10 @@ import { expect } from 'chai';
 import { scopeValue, type Command } from '../../harness/profiles/profile.js';
 import { check } from '../support/check.js';
 import type { Device } from '../support/device.js';
+import { steadyPayload } from '../support/layout.js';
 
-/** Bytes of a response, with the profile's volatile ranges blanked. */
-function stable(dev: Device, c: Command, response: Buffer): string {
-  const p = Buffer.from(dev.codec.payload(response));
-  for (const [off, len] of c.volatile ?? []) p.fill(0, off, off + len);
-  return p.toString('hex');
-}
+/** A response's payload as hex, with what differs between identical calls blanked. */
+const stable = (dev: Device, c: Command, response: Buffer) => steadyPayload(dev, c, response).toString('hex');
 
 describe('sharing', () => {
   check('sharing.many-descriptors', '32 descriptors open at once each serve RPCs', async (t) => {

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { UNMAPPED_ADDRESS } from '../../harness/targets/target.js';
 import { MAX_RPC_LEN, RPC_SIZE, Scope } from '../../uapi/fwctl.js';
 import { check } from '../support/check.js';
+import { steadyOut } from '../support/layout.js';
 import { expectErrno, expectOk, rawRpc, rpc } from '../support/uapi.js';
 
 describe('uapi/rpc', () => {
@@ -49,13 +50,16 @@ describe('uapi/rpc', () => {
   });
 
   check('uapi.rpc.out-copy', 'the response is copied up to the caller\'s out_len and no further', async (t) => {
-    const { input, outLen, scope } = await t.benign();
+    const { command, input, outLen, scope } = await t.benign();
+    const dev = await t.device();
     const fd = await t.open();
     const full = await rpc(t, fd, scope, input, outLen);
     expectOk(full.res, 'full-length read');
     const short = await rpc(t, fd, scope, input, 20, { outBufferSize: 128, fill: 0xcc });
     expectOk(short.res, 'out_len 20');
-    expect([...short.out.bytes.subarray(0, 20)], 'first 20 bytes').to.deep.equal([...full.out.bytes.subarray(0, 20)]);
+    // Bytes the device varies between identical calls (bnxt's echoed seq_id) are the codec's and profile's to name.
+    const first20 = (b: Uint8Array) => [...steadyOut(dev, command, b.subarray(0, 20))];
+    expect(first20(short.out.bytes), 'first 20 bytes').to.deep.equal(first20(full.out.bytes));
     expect(short.out.bytes.subarray(20).every((b) => b === 0xcc), 'bytes past out_len untouched').to.equal(true);
   });
 
