@@ -8,6 +8,7 @@ import type { Codec } from './codec.js';
 
 const HWRM_HEADER = 16;
 const HWRM_OUT_HEADER = 8;
+const HWRM_VER_GET = 0x0000;
 
 export const bnxtCodec: Codec = {
   name: 'bnxt',
@@ -24,5 +25,16 @@ export const bnxtCodec: Codec = {
     const code = out.length >= 2 ? out.readUInt16LE(0) : -1;
     return { ok: code === 0, status: `error_code ${code}` };
   },
-  payload: (response) => response.subarray(HWRM_OUT_HEADER),
+  // The response is resp_len bytes (header included): HWRM appends new fields
+  // inside the caller's buffer and says so there, so growth shows as longer.
+  payload(response) {
+    const len = response.length >= HWRM_OUT_HEADER ? response.readUInt16LE(6) : 0;
+    return response.subarray(HWRM_OUT_HEADER, Math.max(HWRM_OUT_HEADER, Math.min(len, response.length)));
+  },
+  payloadOffset: HWRM_OUT_HEADER,
+  growth: 'append',
+  // seq_id is echoed from the request, and the driver numbers its requests.
+  volatileOut: [[4, 2]],
+  // HWRM_VER_GET's payload is the firmware (and HWRM interface) version itself.
+  values: (request) => ((request as { reqType?: number }).reqType === HWRM_VER_GET ? 'all' : []),
 };
