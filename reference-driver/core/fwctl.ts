@@ -60,6 +60,8 @@ export class FwctlDevice {
 /** An open file description on a fwctl device. */
 export class FwctlFile {
   closed = false;
+  /** For the rawio-checked-once defect: this file was already refused once. */
+  rawioChecked = false;
   constructor(
     readonly device: FwctlDevice,
     readonly uctx: Uctx,
@@ -121,6 +123,8 @@ export class FwctlCore {
     if (!dev.ops) fail('ENODEV');
     // Non-exclusive: any number of descriptors at once (fwctl.rst "sharing").
     if (this.defects.has('exclusive-open') && dev.uctxs.size > 0) fail('EBUSY');
+    // Defect: exclusive per process: a second process cannot open while another holds a descriptor.
+    if (this.defects.has('exclusive-per-process') && [...dev.uctxs].some((u) => u.task !== task)) fail('EBUSY');
     // O-1: no capability check; only the node's mode matters.
     if (this.defects.has('open-requires-rawio') && !task.capSysRawio) fail('EPERM');
     let uctx: Uctx;
@@ -286,7 +290,11 @@ export class FwctlCore {
           taints = d.has('taint-low-scope');
           break;
         case Scope.DEBUG_WRITE_FULL:
-          if (!task.capSysRawio && !d.has('no-rawio-check')) fail('EPERM');
+          // Defect (rawio-checked-once): the check is remembered per file, so only the first refusal happens.
+          if (!task.capSysRawio && !d.has('no-rawio-check') && !(d.has('rawio-checked-once') && file.rawioChecked)) {
+            file.rawioChecked = true;
+            fail('EPERM');
+          }
           taints = !d.has('full-scope-no-taint');
           break;
         case Scope.DEBUG_WRITE:

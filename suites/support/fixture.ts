@@ -126,12 +126,13 @@ export class Fixture {
     fd: number,
     item: Command | Probe,
     scope: number,
-    opts: { params?: Record<string, unknown>; proc?: TargetProcess; outLen?: number; outBufferSize?: number } = {},
+    opts: { params?: Record<string, unknown>; proc?: TargetProcess; outLen?: number; outBufferSize?: number; rewrite?: (input: Buffer) => Buffer } = {},
   ): Promise<RpcCall & { status?: DeviceStatus; response: Buffer }> {
     this.guard(item, scope);
     const proc = opts.proc ?? this.target;
     const dev = await this.device();
-    const enc = await this.encode(item, opts.params, proc);
+    const encoded = await this.encode(item, opts.params, proc);
+    const enc = opts.rewrite ? { ...encoded, input: opts.rewrite(encoded.input) } : encoded;
     const outLen = opts.outLen ?? enc.outLen;
     const inBuf = this.alloc(enc.input, proc);
     const out = this.alloc(Math.max(opts.outBufferSize ?? outLen, 1), proc);

@@ -38,13 +38,22 @@ describe('taint', () => {
     expect(await t.tainted(), 'TAINT_FWCTL after a rejected DEBUG_WRITE RPC').to.equal(true);
   });
 
-  check('taint.rawio-required', 'DEBUG_WRITE_FULL without CAP_SYS_RAWIO is EPERM and does not taint', { requires: ['taint', 'credentials'], exclusive: 'kernel' }, async (t) => {
-    const { input, outLen } = await t.benign();
+  check('taint.rawio-required', 'DEBUG_WRITE_FULL without CAP_SYS_RAWIO is EPERM for every command and does not taint', { requires: ['taint', 'credentials'], exclusive: 'kernel' }, async (t) => {
+    const { command } = await t.benign();
+    const dev = await t.device();
     await t.untainted();
     const proc = await t.withoutRawio();
     const fd = await t.open(proc);
-    expectErrno((await rpc(t, fd, Scope.DEBUG_WRITE_FULL, input, outLen, { proc })).res, 'EPERM', 'DEBUG_WRITE_FULL without CAP_SYS_RAWIO');
-    expect(await t.tainted(), 'TAINT_FWCTL after the EPERM').to.equal(false);
+    const state = t.target.parts.deviceState;
+    // Every command accepted at DEBUG_WRITE_FULL (scopes are monotonic: all of them), one descriptor, one after another.
+    const d = t.target.description;
+    const commands = [command, ...dev.commands.filter((c) => c !== command && (c.safeProbe || d.allows.destructive))];
+    for (const c of commands) {
+      const before = await state?.digest();
+      expectErrno((await t.send(fd, c, Scope.DEBUG_WRITE_FULL, { proc })).res, 'EPERM', `${c.name} at DEBUG_WRITE_FULL without CAP_SYS_RAWIO`);
+      if (state) expect(await state.digest(), `device state after ${c.name} was refused EPERM`).to.equal(before);
+    }
+    expect(await t.tainted(), 'TAINT_FWCTL after the EPERMs').to.equal(false);
   });
 
   check('taint.full-with-rawio', 'DEBUG_WRITE_FULL with CAP_SYS_RAWIO is allowed and taints', { requires: ['taint'], exclusive: 'kernel' }, async (t) => {
