@@ -203,8 +203,10 @@ const CHECKS: Record<string, Check> = {
     const m = new Mlx5(model, o);
     const f = m.open();
     for (const c of m.commands()) for (const s of SCOPES.filter((x) => x < scopeValue(c.minScope))) {
+      const before = m.digest();
       const r = m.send(f, c, s);
       if (r.errno !== m.profile.rejections.belowScope) return `${c.name} at ${s}: ${why(r)}`;
+      if (m.digest() !== before) return `${c.name} at ${s}: refused after it changed the device`;
     }
   }),
   'scope.accepted-at-and-above': (model, o) => run(() => {
@@ -322,6 +324,30 @@ const CHECKS: Record<string, Check> = {
     const id = mlx5Codec.objectId!(payload(sendOk(m, a, alloc, scopeValue(alloc.minScope))));
     for (const c of [query, free]) if (accepted(m.send(b, c, scopeValue(c.minScope), { objectId: id }))) return `${c.name} of A's object from B`;
     sendOk(m, a, query, scopeValue(query.minScope), { objectId: id });
+  }),
+  'sharing.context-enforced': (model, o) => run(() => {
+    const m = new Mlx5(model, o);
+    const [alloc, query] = ownObjects(m);
+    const [a, b] = [m.open(), m.open()];
+    const uidA = mlx5Codec.context!.fromInfo(m.info(a));
+    const claimed = mlx5Codec.context!.claim(m.encode(alloc), uidA);
+    const made = m.rpc(b, scopeValue(alloc.minScope), claimed, alloc.outLen);
+    if (!accepted(made)) return `alloc naming A's uid from B: ${why(made)}`;
+    const id = mlx5Codec.objectId!(payload(made));
+    if (accepted(m.send(a, query, scopeValue(query.minScope), { objectId: id }))) return `A reads the object B made naming A's uid ${uidA}`;
+    sendOk(m, b, query, scopeValue(query.minScope), { objectId: id });
+  }),
+  'uapi.info.bounds': (model, o) => run(() => {
+    const m = new Mlx5(model, o);
+    const f = m.open();
+    for (const len of [1, 7, 64]) {
+      const data = Buffer.alloc(len + 16, 0xee);
+      const arg = Buffer.from(encodeInfo({ device_data_len: len, out_device_data: m.task.memory.map(data) }));
+      m.sys.core.ioctl(m.task, f, FWCTL_INFO, m.task.memory.map(arg));
+      if (decodeInfo(arg).device_data_len !== 8) return `device_data_len ${decodeInfo(arg).device_data_len} for a ${len}-byte buffer`;
+      if (!data.subarray(len).every((x) => x === 0xee)) return `bytes past the caller's ${len} written`;
+      if (!data.subarray(Math.min(8, len), len).every((x) => x === 0)) return `bytes 8..${len} not zero-filled`;
+    }
   }),
   'sharing.kernel-not-blocked': (model, o) => run(() => {
     const m = new Mlx5(model, o);

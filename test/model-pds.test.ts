@@ -423,6 +423,25 @@ describe('model pds: each defect breaks its rule', () => {
       expect(p.rpc(f, 0, enc.input).errno).to.equal('EFAULT');
       expect(p.digest()).to.not.equal(before);
     },
+    'pds-posts-before-validate': () => {
+      const p = new Pds({ defects: ['pds-posts-before-validate'] });
+      const before = p.digest();
+      expect(p.send(p.open(), profile.denied[0]!, 0).errno).to.equal('EINVAL');
+      expect(p.digest()).to.not.equal(before);
+    },
+    'pds-uctx-page-leak': () => {
+      const p = new Pds({ defects: ['pds-uctx-page-leak'] });
+      p.sys.core.close(p.open());
+      expect(p.sys.instance.fwResources()).to.equal(1);
+    },
+    'pds-adminq-held-after-write': () => {
+      const p = new Pds({ defects: ['pds-adminq-held-after-write'] });
+      const f = p.open();
+      p.send(f, cmd('config:read'), 0);
+      expect(p.sys.instance.kernelDriver.use('config:read').ok).to.equal(true);
+      p.send(f, cmd('config:write'), 0);
+      expect(p.sys.instance.kernelDriver.use('config:read').ok).to.equal(false);
+    },
   };
 
   it('every pds defect in the catalogue has a check here', () => {

@@ -23,6 +23,8 @@
 import { HWRM_INPUT_SIZE, HWRM_IN_OFF, HWRM_NA, HWRM_OUTPUT_SIZE, HWRM_OUT_OFF } from '../../uapi/bnxt.js';
 import type { Codec } from './codec.js';
 
+const HWRM_VER_GET = 0x0000;
+
 type BnxtRequest = {
   reqType: number;
   body?: string;
@@ -74,6 +76,11 @@ export const bnxtCodec: Codec = {
     const end = Math.min(response.readUInt16LE(HWRM_OUT_OFF.resp_len) - 1, response.length);
     return response.subarray(HWRM_OUTPUT_SIZE, Math.max(HWRM_OUTPUT_SIZE, end));
   },
+  payloadOffset: HWRM_OUTPUT_SIZE,
+  // HWRM appends new fields inside the caller's buffer and says so in resp_len: growth shows as longer.
+  growth: 'append',
   /** seq_id: bnxt_en numbers every request, and the firmware echoes it. */
   volatileOut: [[HWRM_OUT_OFF.seq_id, 2]],
+  // HWRM_VER_GET's payload is the firmware (and HWRM interface) version itself: values, not layout.
+  values: (request) => ((request as BnxtRequest).reqType === HWRM_VER_GET ? 'all' : []),
 };

@@ -27,7 +27,49 @@ export interface DeviceStatus {
   status: string;
 }
 
-export interface Codec {
+/** [offset, length] of a byte range. */
+export type Range = readonly [number, number];
+
+/**
+ * What a device type says about the bytes it returns, so that no suite
+ * assumes one model's layout: which bytes vary between identical calls,
+ * which are values rather than layout, and how a response may grow.
+ */
+export interface ResponseLayout {
+  /**
+   * Ranges of the fwctl_rpc.out buffer that legitimately differ between two
+   * identical calls, whatever the command (bnxt: the echoed seq_id @4).
+   */
+  readonly volatileOut?: readonly Range[];
+  /**
+   * Where payload() starts in the fwctl_rpc.out buffer, so that a profile's
+   * payload-relative ranges map onto the raw response; absent when the
+   * payload lies elsewhere (pds: out.payload).
+   */
+  readonly payloadOffset?: number;
+  /**
+   * How a stable response may change across firmware: 'append' — only past
+   * its end; 'reserved' — also bytes that were zero, anywhere (reserved space
+   * carved into new fields: mlx5's 4096-byte capability union). Default 'append'.
+   */
+  readonly growth?: 'append' | 'reserved';
+  /** FWCTL_INFO device-data ranges that differ per descriptor (mlx5: the uid @0). */
+  readonly infoVolatile?: readonly Range[];
+}
+
+/**
+ * A per-descriptor context the driver forces into every request, where the
+ * device has one (mlx5: the uid the driver writes over the request's): how a
+ * descriptor learns its own, and how a request claims another's.
+ */
+export interface ContextField {
+  /** The descriptor's own context id, from its FWCTL_INFO device data. */
+  fromInfo(data: Buffer): number;
+  /** The request with its context field set to `id`. */
+  claim(input: Buffer, id: number): Buffer;
+}
+
+export interface Codec extends ResponseLayout {
   readonly name: string;
   /**
    * Encode a request. `params` fill request fields that depend on the run:
@@ -51,4 +93,11 @@ export interface Codec {
   readonly volatileOut?: readonly (readonly [number, number])[];
   /** For own-object commands: the object id an alloc response carries (same buffer as payload()). */
   objectId?(response: Buffer): number;
+  /**
+   * Payload ranges of this request's response that are values rather than
+   * layout (a firmware version string, counters): not compared across
+   * firmware. 'all': the whole payload (bnxt HWRM_VER_GET).
+   */
+  values?(request: Record<string, unknown>): readonly Range[] | 'all';
+  readonly context?: ContextField;
 }

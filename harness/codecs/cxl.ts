@@ -37,6 +37,9 @@ function valueBytes(value: unknown, fallback: string | undefined): Buffer {
 
 export const cxlCodec: Codec = {
   name: 'cxl',
+  // Features and their data grow at the end; the payload follows the 8-byte {size, retval} header.
+  growth: 'append',
+  payloadOffset: CXL_OUT_PAYLOAD,
   encode(request, outLen, _mem, params = {}) {
     const r = request as CxlRequest;
     const uuid = r.uuid ?? 'ffffffff-ffff-ffff-ffff-ffffffffffff';

@@ -4,7 +4,7 @@ import { cxlCodec } from './cxl.js';
 import { mlx5Codec } from './mlx5.js';
 import { pdsCodec } from './pds.js';
 
-export type { Allocator, Codec, DeviceStatus, Encoded } from './codec.js';
+export type { Allocator, Codec, ContextField, DeviceStatus, Encoded, Range, ResponseLayout } from './codec.js';
 
 const CODECS = new Map<string, Codec>([
   [cxlCodec.name, cxlCodec],

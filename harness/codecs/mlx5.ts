@@ -10,10 +10,17 @@
  * - data (hex, from byte 16: register data, capability or parameter context);
  * - inLen (total length: pads with zeros or cuts; default 16 + data).
  *
- * Responses: status u8 @0, syndrome be32 @4, command data from byte 16. mlx5
- * responses carry no length and the driver reports the caller's out_len, so
- * payload() is the bytes after the header up to the last non-zero one: a
- * response that grows across firmware shows as longer, not as changed bytes.
+ * Responses: status u8 @0, syndrome be32 @4, command data from byte 8 (many
+ * commands answer in bytes 8-15: vport state, current ISSI, special-context
+ * keys, object ids). mlx5 responses carry no length and the driver reports
+ * the caller's out_len, so payload() is bytes 8.. up to the last non-zero one:
+ * a response that grows across firmware shows as longer, not as changed bytes.
+ * Capability blocks are fixed unions whose new fields are carved out of
+ * reserved (zero) space anywhere, hence growth 'reserved'.
+ *
+ * FWCTL_INFO data is struct fwctl_info_mlx5 {u32 uid, u32 uctx_caps}
+ * (include/uapi/fwctl/mlx5.h): the uid is per descriptor, and it is the
+ * context drivers/fwctl/mlx5/main.c forces into every request's uid field.
  */
 import type { Codec } from './codec.js';
 
@@ -31,6 +38,8 @@ type Mlx5Request = {
 };
 
 const HDR = 16;
+/** Where response data starts: right after status and syndrome. */
+const OUT_DATA = 8;
 
 function num(v: unknown, fallback = 0): number {
   if (typeof v === 'number') return v;
@@ -64,13 +73,24 @@ export const mlx5Codec: Codec = {
   },
   payload(response) {
     let end = response.length;
-    while (end > HDR && response[end - 1] === 0) end--;
-    return response.subarray(Math.min(HDR, end), end);
+    while (end > OUT_DATA && response[end - 1] === 0) end--;
+    return response.subarray(Math.min(OUT_DATA, end), end);
   },
-  // The model's ALLOC_DIAG_COUNTER returns the id as the first be32 of the payload.
+  // The model's ALLOC_DIAG_COUNTER returns the id as the first be32 after the 16-byte header.
   objectId(payload) {
     const b = Buffer.alloc(4);
-    payload.copy(b, 0, 0, Math.min(4, payload.length));
+    payload.copy(b, 0, HDR - OUT_DATA, Math.min(HDR - OUT_DATA + 4, payload.length));
     return b.readUInt32BE(0);
+  },
+  payloadOffset: OUT_DATA,
+  growth: 'reserved',
+  infoVolatile: [[0, 4]],
+  context: {
+    fromInfo: (data) => (data.length >= 4 ? data.readUInt32LE(0) & 0xffff : 0),
+    claim(input, id) {
+      const b = Buffer.from(input);
+      if (b.length >= 4) b.writeUInt16BE(id & 0xffff, 2);
+      return b;
+    },
   },
 };

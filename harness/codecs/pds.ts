@@ -34,6 +34,7 @@ type PdsRequest = {
 
 export const pdsCodec: Codec = {
   name: 'pds',
+  growth: 'append',
   encode(request, outLen, mem, params = {}) {
     const r = request as PdsRequest;
     const data = Buffer.from(r.data ?? '', 'hex');

@@ -147,6 +147,14 @@ export interface Command {
    * [offset, length] ranges of the response that legitimately differ between calls (ids, counters).
    */
   volatile?: [number, number][];
+  /**
+   * Payload ranges that are values rather than layout (a version string, a counter), or 'all' for the whole payload: not compared across firmware. Added to what the codec says (Codec.values).
+   */
+  values?: [number, number][] | "all";
+  /**
+   * Payload ranges that are reserved: a later firmware may fill them with new fields (anywhere, not only at the end).
+   */
+  reserved?: [number, number][];
   config?: {
     /**
      * The kernel driver's live-config item this command writes.

@@ -20,7 +20,7 @@ import {
 import type { Defects } from '../defects/defects.js';
 import { DriverHang, KernelErrno, fail } from '../kernel/errno.js';
 import { TAINT_FWCTL, type SimKernel, type Task } from '../kernel/kernel.js';
-import type { FwctlOps, Uctx } from './ops.js';
+import type { FwctlOps, RpcResponse, Uctx } from './ops.js';
 
 const FWCTL_MAX_DEVICES = 4096;
 
@@ -39,6 +39,8 @@ export class KernelOops extends Error {
 export class FwctlDevice {
   /** Cleared by fwctl_unregister, which is when `ops` becomes NULL (O-4). */
   registered = true;
+  /** For the taint-warn-per-device defect: this device has warned. */
+  warned = false;
   readonly uctxs = new Set<Uctx>();
   /** References: the registration plus one per open file (O-2, O-5). */
   refs = 1;
@@ -58,6 +60,8 @@ export class FwctlDevice {
 /** An open file description on a fwctl device. */
 export class FwctlFile {
   closed = false;
+  /** For the rawio-checked-once defect: this file was already refused once. */
+  rawioChecked = false;
   constructor(
     readonly device: FwctlDevice,
     readonly uctx: Uctx,
@@ -67,6 +71,8 @@ export class FwctlFile {
 export class FwctlCore {
   /** fwctl_tainted: taint and warn once per module load (R-3). */
   private taintedOnce = false;
+  /** For the taint-warn-late defect: mutating RPCs since the module loaded. */
+  private mutating = 0;
   private readonly ida = new Set<number>();
   private readonly nodes = new Map<number, FwctlDevice>();
   private nextUctx = 1;
@@ -117,6 +123,8 @@ export class FwctlCore {
     if (!dev.ops) fail('ENODEV');
     // Non-exclusive: any number of descriptors at once (fwctl.rst "sharing").
     if (this.defects.has('exclusive-open') && dev.uctxs.size > 0) fail('EBUSY');
+    // Defect: exclusive per process: a second process cannot open while another holds a descriptor.
+    if (this.defects.has('exclusive-per-process') && [...dev.uctxs].some((u) => u.task !== task)) fail('EBUSY');
     // O-1: no capability check; only the node's mode matters.
     if (this.defects.has('open-requires-rawio') && !task.capSysRawio) fail('EPERM');
     let uctx: Uctx;
@@ -231,8 +239,17 @@ export class FwctlCore {
           // I-3: copy min(user, driver), zero-pad up to the user's length.
           const driverData = this.driverCall(() => ops.info!(file.uctx));
           driverLen = driverData.length;
-          data = Buffer.alloc(cmd.device_data_len);
-          driverData.copy(data, 0, 0, Math.min(driverData.length, data.length));
+          if (d.has('info-overruns-caller-length')) {
+            // Defect: copies the driver's whole data even past the caller's length.
+            data = Buffer.alloc(Math.max(cmd.device_data_len, driverLen));
+            driverData.copy(data);
+          } else if (d.has('info-pad-not-zeroed')) {
+            // Defect: copy_to_user of the driver's bytes only; the caller's rest is left as it was.
+            data = driverData.subarray(0, Math.min(driverLen, cmd.device_data_len));
+          } else {
+            data = Buffer.alloc(cmd.device_data_len);
+            driverData.copy(data, 0, 0, Math.min(driverData.length, data.length));
+          }
         }
         try {
           task.memory.copyToUser(cmd.out_device_data, data);
@@ -264,6 +281,8 @@ export class FwctlCore {
     try {
       // R-1: before the scope check, so oversized requests never taint.
       if ((cmd.in_len > MAX_RPC_LEN || cmd.out_len > MAX_RPC_LEN) && !d.has('no-emsgsize')) fail('EMSGSIZE');
+      // Defect: `>=` for `>`: exactly MAX_RPC_LEN is refused too.
+      if ((cmd.in_len === MAX_RPC_LEN || cmd.out_len === MAX_RPC_LEN) && d.has('emsgsize-at-max')) fail('EMSGSIZE');
       // R-2: scope policy; R-3: mutating scopes taint before anything is validated.
       let taints: boolean;
       switch (cmd.scope) {
@@ -274,7 +293,11 @@ export class FwctlCore {
           taints = d.has('taint-low-scope');
           break;
         case Scope.DEBUG_WRITE_FULL:
-          if (!task.capSysRawio && !d.has('no-rawio-check')) fail('EPERM');
+          // Defect (rawio-checked-once): the check is remembered per file, so only the first refusal happens.
+          if (!task.capSysRawio && !d.has('no-rawio-check') && !(d.has('rawio-checked-once') && file.rawioChecked)) {
+            file.rawioChecked = true;
+            fail('EPERM');
+          }
           taints = !d.has('full-scope-no-taint');
           break;
         case Scope.DEBUG_WRITE:
@@ -294,9 +317,11 @@ export class FwctlCore {
         input = Buffer.alloc(cmd.in_len);
       }
       // R-5: the driver runs with out_len preset to the caller's; its errors come back as-is.
-      let resp;
+      let resp: RpcResponse;
       try {
         resp = this.driverCall(() => ops.fwRpc(file.uctx, cmd.scope, input, cmd.out_len, task));
+        // Defect: at DEBUG_WRITE_FULL the driver hands back no response at all (out_len 0).
+        if (cmd.scope === Scope.DEBUG_WRITE_FULL && d.has('driver-no-response-full')) resp = { out: Buffer.alloc(0), outLen: 0 };
       } catch (e) {
         if (e instanceof KernelErrno && d.has('driver-errno-rewritten')) fail('EIO', e.message);
         throw e;
@@ -340,8 +365,21 @@ export class FwctlCore {
 
   /** R-3: warn and taint once per module load; add_taint itself is idempotent. */
   private taint(task: Task, file: FwctlFile): void {
-    if (this.taintedOnce && !this.defects.has('taint-warn-every-time')) return;
-    this.taintedOnce = true;
+    const d = this.defects;
+    this.mutating++;
+    // Defect: the warning comes with the second mutating RPC, not the first (the taint is still set at once).
+    if (d.has('taint-warn-late')) {
+      this.kernel.addTaint(TAINT_FWCTL);
+      if (this.mutating !== 2) return;
+    } else if (d.has('taint-warn-per-device')) {
+      // Defect: the once-only flag lives in the device, so a re-registered device warns again.
+      this.kernel.addTaint(TAINT_FWCTL);
+      if (file.device.warned && this.taintedOnce) return;
+      file.device.warned = this.taintedOnce = true;
+    } else {
+      if (this.taintedOnce && !d.has('taint-warn-every-time')) return;
+      this.taintedOnce = true;
+    }
     this.kernel.printk(
       `fwctl ${file.device.name}: ${task.comm}(${task.pid}): has requested full access to the physical device`,
     );
@@ -351,5 +389,6 @@ export class FwctlCore {
   /** Module reload (or a simulated reboot) re-arms the once-only warning. */
   rearmTaint(): void {
     this.taintedOnce = false;
+    this.mutating = 0;
   }
 }

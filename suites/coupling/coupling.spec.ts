@@ -28,6 +28,23 @@ describe('coupling', () => {
     });
   });
 
+  // Whether this runs is the target's to say (it offers kernelDriver); the profile's `config` only says which values to write.
+  check('coupling.config-after-reset', 'no catalogued command changes what the kernel driver sees live, short of a function reset', { requires: ['kernelDriver'], exclusive: 'device' }, async (t) => {
+    const d = t.target.description;
+    const writes = (await t.device()).commands.filter((c) => c.effects !== 'read-only' && c.effects !== 'debug-read' && (scopeValue(c.minScope) < 2 || d.allows.taint));
+    if (!writes.length) return t.skip('not applicable: the profile catalogues no command that writes');
+    t.allow('destructive');
+    const kernel = t.part('kernelDriver');
+    const before = await kernel.liveConfig();
+    const fd = await t.open();
+    for (const c of writes) {
+      const value = c.config?.values.find((v) => v !== before[c.config!.key]);
+      // Whether the command works is other rules' business; only what the kernel driver sees counts here.
+      await t.send(fd, c, scopeValue(c.minScope), { params: value === undefined ? {} : { value } });
+      expect(await kernel.liveConfig(), `what the kernel driver sees live after ${c.name}`).to.deep.equal(before);
+    }
+  });
+
   check('coupling.kernel-objects-unreachable', 'requests aimed at objects the kernel driver owns are refused and change nothing', async (t) => {
     const { profile } = await t.device();
     const ko = profile.kernelObjects;

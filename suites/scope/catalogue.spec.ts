@@ -25,9 +25,13 @@ describe('scope', () => {
   forEachItem('scope.rejected-below-minimum', commands.filter((x) => scopeValue(x.minScope) > 0), 'every catalogued command is allowed at CONFIGURATION', (c) => {
     check('scope.rejected-below-minimum', `${c.name} is rejected below ${c.minScope}`, async (t) => {
       const { profile } = await t.device();
+      const state = t.target.parts.deviceState;
       const fd = await t.open();
       for (const s of t.scopes().filter((x) => x < scopeValue(c.minScope))) {
+        const before = await state?.digest();
         expectErrno((await t.send(fd, c, s)).res, profile.rejections.belowScope, `${c.name} at ${scopeName(s)}`);
+        // Refused means refused before the firmware ran it (an errno alone cannot tell).
+        if (state) expect(await state.digest(), `device state after ${c.name} was refused at ${scopeName(s)}`).to.equal(before);
       }
     });
   });
@@ -69,9 +73,12 @@ describe('scope', () => {
   forEachItem('scope.uncatalogued-denied', dev?.profile.uncatalogued ?? [], 'the profile lists no uncatalogued probe', (probe) => {
     check('scope.uncatalogued-denied', `${probe.name} (not catalogued) is denied at every scope`, async (t) => {
       const { profile } = await t.device();
+      const state = t.target.parts.deviceState;
       const fd = await t.open();
       for (const s of t.scopes().filter((x) => x < 2 || t.target.description.allows.taint)) {
+        const before = await state?.digest();
         expectErrno((await t.send(fd, probe, s)).res, profile.rejections.uncatalogued, `${probe.name} at ${scopeName(s)}`);
+        if (state) expect(await state.digest(), `device state after ${probe.name} was denied at ${scopeName(s)}`).to.equal(before);
       }
     });
   });

@@ -6,21 +6,33 @@
 import { expect } from 'chai';
 import { scopeValue, type Command } from '../../harness/profiles/profile.js';
 import { check } from '../support/check.js';
+import { expectOk, rawInfo } from '../support/uapi.js';
 import type { Device } from '../support/device.js';
+import { steadyPayload } from '../support/layout.js';
 
-/** Bytes of a response, with the profile's volatile ranges blanked. */
-function stable(dev: Device, c: Command, response: Buffer): string {
-  const p = Buffer.from(dev.codec.payload(response));
-  for (const [off, len] of c.volatile ?? []) p.fill(0, off, off + len);
-  return p.toString('hex');
-}
+/** A response's payload as hex, with what differs between identical calls blanked. */
+const stable = (dev: Device, c: Command, response: Buffer) => steadyPayload(dev, c, response).toString('hex');
 
 describe('sharing', () => {
-  check('sharing.many-descriptors', '32 descriptors open at once each serve RPCs', async (t) => {
+  check('sharing.many-descriptors', '32 descriptors open at once each serve RPCs, also across processes', async (t) => {
     const { command, scope } = await t.benign();
     const fds: number[] = [];
     for (let i = 0; i < 32; i++) fds.push(await t.open());
     for (const fd of fds) await t.sendOk(fd, command, scope);
+    // Non-exclusive means between processes too (fwctl.rst "Sharing"): two more, each with its own descriptors, while ours stay open.
+    const processes = t.target.parts.processes;
+    if (!processes) return;
+    const children = [await processes.spawn(), await processes.spawn()];
+    try {
+      const theirs = [];
+      for (const proc of children) for (let i = 0; i < 2; i++) theirs.push({ proc, fd: await t.open(proc) });
+      for (const [i, { proc, fd }] of theirs.entries()) {
+        await t.sendOk(fd, command, scope, { proc });
+        await t.sendOk(fds[i]!, command, scope);
+      }
+    } finally {
+      for (const c of children) await c.exit().catch(() => undefined);
+    }
   });
 
   check('sharing.no-cross-talk', 'interleaved RPCs on two descriptors each get their own answer', async (t) => {
@@ -64,11 +76,42 @@ describe('sharing', () => {
     await t.sendOk(a, query, scopeValue(query.minScope), { params: { objectId: id } });
   });
 
-  check('sharing.kernel-not-blocked', 'the kernel driver\'s own use of a command works while fwctl descriptors are open and busy', { requires: ['kernelDriver'], exclusive: 'device' }, async (t) => {
+  check('sharing.context-enforced', 'a request naming another descriptor\'s context still runs in the caller\'s own (the driver forces it)', async (t) => {
+    const dev = await t.device();
+    const ctx = dev.codec.context;
+    if (!ctx) return t.skip(`not applicable: ${dev.profile.deviceType} requests carry no per-descriptor context`);
+    const own = dev.profile.ownObjects;
+    if (!own) return t.skip(`not applicable: ${dev.profile.id} has no per-descriptor objects to see a context by`);
+    const [alloc, query] = [own.alloc, own.query].map((n) => dev.commands.find((c) => c.name === n)!) as [Command, Command];
+    const a = await t.open();
+    const b = await t.open();
+    const data = t.alloc(64);
+    const info = await rawInfo(t, a, { device_data_len: 64, out_device_data: data.addr });
+    expectOk(info.res, 'FWCTL_INFO on A');
+    const idA = ctx.fromInfo(Buffer.from(data.bytes.subarray(0, info.after.device_data_len)));
+    // B allocates with A's context written into the request: the object must still be B's.
+    const made = await t.sendOk(b, alloc, scopeValue(alloc.minScope), { rewrite: (input) => ctx.claim(input, idA) });
+    const id = dev.codec.objectId!(dev.codec.payload(made.response));
+    const fromA = await t.send(a, query, scopeValue(query.minScope), { params: { objectId: id } });
+    expect(fromA.res.ret === 0 && fromA.status?.ok, `descriptor A reads object ${id} that B made naming A's context ${idA} (${fromA.status?.status ?? fromA.res.errno})`).to.not.equal(true);
+    await t.sendOk(b, query, scopeValue(query.minScope), { params: { objectId: id } });
+  });
+
+  check('sharing.kernel-not-blocked', 'the kernel driver\'s own use of a command works while fwctl descriptors are open and busy, and after mutating RPCs', { requires: ['kernelDriver'], exclusive: 'device' }, async (t) => {
     const { command, scope } = await t.benign();
+    const kernel = t.part('kernelDriver');
     const fd = await t.open();
     await t.sendOk(fd, command, scope);
-    const use = await t.part('kernelDriver').use(command.name);
+    const use = await kernel.use(command.name);
     expect(use.ok, `kernel driver's ${command.name}: ${use.detail}`).to.equal(true);
+    // Every mutating command the run may send: whether each works is other rules' business; the kernel must not be locked out after it.
+    const d = t.target.description;
+    const dev = await t.device();
+    const writes = dev.commands.filter((c) => c.effects !== 'read-only' && c.effects !== 'debug-read' && d.allows.destructive && (scopeValue(c.minScope) < 2 || d.allows.taint));
+    for (const c of writes) {
+      await t.send(fd, c, scopeValue(c.minScope), { params: c.config ? { value: c.config.values[0] } : {} });
+      const after = await kernel.use(command.name);
+      expect(after.ok, `kernel driver's ${command.name} after ${c.name}: ${after.detail}`).to.equal(true);
+    }
   });
 });

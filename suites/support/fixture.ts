@@ -129,19 +129,23 @@ export class Fixture {
     fd: number,
     item: Command | Probe,
     scope: number,
-    opts: { params?: Record<string, unknown>; proc?: TargetProcess; outLen?: number; outBufferSize?: number } = {},
+    opts: { params?: Record<string, unknown>; proc?: TargetProcess; outLen?: number; outBufferSize?: number; rewrite?: (input: Buffer) => Buffer } = {},
   ): Promise<RpcCall & { status?: DeviceStatus; response: Buffer }> {
     this.guard(item, scope);
     const proc = opts.proc ?? this.target;
     const dev = await this.device();
-    const enc = await this.encode(item, opts.params, proc);
+    const encoded = await this.encode(item, opts.params, proc);
+    const enc = opts.rewrite ? { ...encoded, input: opts.rewrite(encoded.input) } : encoded;
     const outLen = opts.outLen ?? enc.outLen;
     const inBuf = this.alloc(enc.input, proc);
     const out = this.alloc(Math.max(opts.outBufferSize ?? outLen, 1), proc);
     const { res, after } = await rawRpc(this, fd, { scope, in_len: enc.input.length, out_len: outLen, in: inBuf.addr, out: out.addr }, { proc, detail: `${item.name} at ${scopeName(scope)}` });
-    // Bytes past the reported out_len were never written.
-    const response = enc.response ? enc.response.bytes : out.bytes.subarray(0, Math.min(after.out_len, out.bytes.length));
-    return { res, after, out, response, status: res.ret === 0 ? dev.codec.status(out.bytes) : undefined };
+    // The kernel copies min(caller's, driver's out_len) bytes (R-6): only those were written, so the
+    // device status is read from them alone — a driver that writes nothing must not read as success
+    // (mlx5's OK status is 0x00, like the zeros of an untouched buffer).
+    const written = out.bytes.subarray(0, Math.min(outLen, after.out_len, out.bytes.length));
+    const response = enc.response ? enc.response.bytes : written;
+    return { res, after, out, response, status: res.ret === 0 ? dev.codec.status(written) : undefined };
   }
 
   /** send(), asserting the ioctl and the device both said yes. */

@@ -38,13 +38,22 @@ describe('taint', () => {
     expect(await t.tainted(), 'TAINT_FWCTL after a rejected DEBUG_WRITE RPC').to.equal(true);
   });
 
-  check('taint.rawio-required', 'DEBUG_WRITE_FULL without CAP_SYS_RAWIO is EPERM and does not taint', { requires: ['taint', 'credentials'], exclusive: 'kernel' }, async (t) => {
-    const { input, outLen } = await t.benign();
+  check('taint.rawio-required', 'DEBUG_WRITE_FULL without CAP_SYS_RAWIO is EPERM for every command and does not taint', { requires: ['taint', 'credentials'], exclusive: 'kernel' }, async (t) => {
+    const { command } = await t.benign();
+    const dev = await t.device();
     await t.untainted();
     const proc = await t.withoutRawio();
     const fd = await t.open(proc);
-    expectErrno((await rpc(t, fd, Scope.DEBUG_WRITE_FULL, input, outLen, { proc })).res, 'EPERM', 'DEBUG_WRITE_FULL without CAP_SYS_RAWIO');
-    expect(await t.tainted(), 'TAINT_FWCTL after the EPERM').to.equal(false);
+    const state = t.target.parts.deviceState;
+    // Every command accepted at DEBUG_WRITE_FULL (scopes are monotonic: all of them), one descriptor, one after another.
+    const d = t.target.description;
+    const commands = [command, ...dev.commands.filter((c) => c !== command && (c.safeProbe || d.allows.destructive))];
+    for (const c of commands) {
+      const before = await state?.digest();
+      expectErrno((await t.send(fd, c, Scope.DEBUG_WRITE_FULL, { proc })).res, 'EPERM', `${c.name} at DEBUG_WRITE_FULL without CAP_SYS_RAWIO`);
+      if (state) expect(await state.digest(), `device state after ${c.name} was refused EPERM`).to.equal(before);
+    }
+    expect(await t.tainted(), 'TAINT_FWCTL after the EPERMs').to.equal(false);
   });
 
   check('taint.full-with-rawio', 'DEBUG_WRITE_FULL with CAP_SYS_RAWIO is allowed and taints', { requires: ['taint'], exclusive: 'kernel' }, async (t) => {
@@ -56,14 +65,27 @@ describe('taint', () => {
     expect(await t.tainted(), 'TAINT_FWCTL after DEBUG_WRITE_FULL').to.equal(true);
   });
 
-  check('taint.warn-once', 'the first mutating RPC logs one "full access" warning naming comm(pid); later ones log none', { requires: ['taint', 'kernelLog'], exclusive: 'kernel' }, async (t) => {
+  check('taint.warn-once', 'the first mutating RPC logs one "full access" warning naming comm(pid); later ones, also after the device is re-registered, log none', { requires: ['taint', 'kernelLog'], exclusive: 'kernel' }, async (t) => {
     const { input, outLen } = await t.benign();
     await t.untainted();
     const log = t.part('kernelLog');
     const before = (await log.read()).length;
-    const fd = await t.open();
-    for (let i = 0; i < 3; i++) expectOk((await rpc(t, fd, Scope.DEBUG_WRITE, input, outLen)).res, `DEBUG_WRITE RPC ${i + 1}`);
-    const warnings = (await log.read()).slice(before).filter((l) => WARNING.test(l));
-    expect(warnings.length, `full-access warnings logged: ${JSON.stringify(warnings)}`).to.equal(1);
+    const warnings = async () => (await log.read()).slice(before).filter((l) => WARNING.test(l));
+    let fd = await t.open();
+    expectOk((await rpc(t, fd, Scope.DEBUG_WRITE, input, outLen)).res, 'DEBUG_WRITE RPC 1');
+    // R-3: the warning comes with the first mutating RPC, not a later one.
+    expect((await warnings()).length, 'full-access warnings after the first mutating RPC').to.equal(1);
+    for (let i = 2; i <= 3; i++) expectOk((await rpc(t, fd, Scope.DEBUG_WRITE, input, outLen)).res, `DEBUG_WRITE RPC ${i}`);
+    // fwctl_tainted is a module-wide bit: unbinding and binding the device does not re-arm it.
+    const hotplug = t.target.parts.hotplug;
+    if (hotplug) {
+      await t.close(fd);
+      await hotplug.unregister();
+      await hotplug.register();
+      fd = await t.open();
+      expectOk((await rpc(t, fd, Scope.DEBUG_WRITE, input, outLen)).res, 'DEBUG_WRITE RPC on the re-registered device');
+    }
+    const logged = await warnings();
+    expect(logged.length, `full-access warnings logged${hotplug ? ' (across re-registration)' : ''}: ${JSON.stringify(logged)}`).to.equal(1);
   });
 });

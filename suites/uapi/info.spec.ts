@@ -30,6 +30,29 @@ describe('uapi/info', () => {
     expectErrno(res, 'EFAULT', 'FWCTL_INFO writing to an unmapped buffer');
   });
 
+  // I-2 and I-3 alike: without an info op the driver's data is empty (clear_user), with one it is copy_to_user_zero_pad.
+  check('uapi.info.bounds', 'nothing is written past device_data_len, the rest past the driver\'s data is zero-filled, and the driver\'s length is reported (I-2, I-3)', async (t) => {
+    const fd = await t.open();
+    // A length well past the driver's data: the bytes after it must be zeros, the bytes past the caller's length untouched.
+    const LEN = 256;
+    const SLACK = 16;
+    const big = t.alloc(Buffer.alloc(LEN + SLACK, 0xee));
+    const full = await rawInfo(t, fd, { device_data_len: LEN, out_device_data: big.addr });
+    expectOk(full.res, `FWCTL_INFO with ${LEN} bytes of device data`);
+    const driverLen = full.after.device_data_len;
+    expect(big.bytes.subarray(Math.min(driverLen, LEN), LEN).every((b) => b === 0), `bytes ${driverLen}..${LEN} (past the driver's ${driverLen}) zero-filled`).to.equal(true);
+    expect(big.bytes.subarray(LEN).every((b) => b === 0xee), `bytes past the caller's ${LEN} untouched`).to.equal(true);
+    // Shorter than the driver's data: the copy stops at the caller's length, which still reports the driver's.
+    for (const len of [...new Set([1, driverLen - 1])].filter((n) => n > 0 && n < driverLen)) {
+      const buf = t.alloc(Buffer.alloc(len + SLACK, 0xee));
+      const short = await rawInfo(t, fd, { device_data_len: len, out_device_data: buf.addr });
+      expectOk(short.res, `FWCTL_INFO with ${len} bytes of device data`);
+      expect(short.after.device_data_len, `device_data_len reported for a ${len}-byte buffer`).to.equal(driverLen);
+      expect([...buf.bytes.subarray(0, len)], `the first ${len} bytes`).to.deep.equal([...big.bytes.subarray(0, len)]);
+      expect(buf.bytes.subarray(len).every((b) => b === 0xee), `bytes past the caller's ${len} untouched`).to.equal(true);
+    }
+  });
+
   check('uapi.info.zero-length', 'device_data_len 0 never touches the buffer and reports length 0', async (t) => {
     const fd = await t.open();
     const unmapped = await rawInfo(t, fd, { device_data_len: 0, out_device_data: UNMAPPED_ADDRESS });

@@ -168,7 +168,10 @@ export class Mlx5FwctlDriver implements FwctlOps {
     }
     // Enforce the descriptor's user context: the caller's uid field is overwritten.
     const cmd = Buffer.from(input);
-    cmd.writeUInt16BE(this.has('mlx5-shared-uid') ? this.lastUid : (uctx.priv as Mlx5Uctx).uid, IN.uid);
+    const forced = this.has('mlx5-shared-uid') ? this.lastUid : (uctx.priv as Mlx5Uctx).uid;
+    // Defect: a non-zero uid the caller wrote is kept (only an empty field is filled in).
+    const callerUid = input.readUInt16BE(IN.uid);
+    cmd.writeUInt16BE(this.has('mlx5-uid-not-forced') && callerUid !== 0 ? callerUid : forced, IN.uid);
     const out = this.cmdif.exec(cmd, outLen);
     if (!allowed) fail('EBADMSG');
     return { out, outLen }; // *out_len is left as the caller's

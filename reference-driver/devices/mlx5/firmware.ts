@@ -219,7 +219,11 @@ export class Mlx5Firmware {
       if (this.version !== '1.0' && this.defects.has('mlx5-fw2-moves-field')) [fields[0], fields[1]] = [fields[1]!, fields[0]!];
       return ok(encodeFields(fields));
     });
-    def(Op.QUERY_ISSI, H, () => ok(u32s(0x3), 1)); // supported ISSIs 0 and 1; current_issi 1
+    def(Op.QUERY_ISSI, H, () => {
+      // Defect: from 2.0 current_issi moves out of dword 2 (response bytes 8-11) into the data.
+      if (this.version !== '1.0' && this.defects.has('mlx5-fw2-issi-moved')) return ok(u32s(0x3, 1), 0);
+      return ok(u32s(0x3), 1); // supported ISSIs 0 and 1; current_issi 1
+    });
     def(Op.QUERY_VUID, H, () => {
       const vuid = Buffer.alloc(40);
       vuid.write(this.spec.vuid ?? '', 'ascii');

@@ -78,6 +78,8 @@ export class PdsFwctlDriver implements FwctlOps {
   openUctx(uctx: Uctx): void {
     uctx.priv = { caps: PDS_UCTX_CAPS };
     if (this.env.defects.has('pds-adminq-held-open')) this.fw.adminqHolders++;
+    // Defect: each descriptor takes a firmware page that close never gives back.
+    if (this.env.defects.has('pds-uctx-page-leak')) this.fw.fwctlPages++;
   }
 
   /** pdsfc_close_uctx is empty. */
@@ -100,6 +102,11 @@ export class PdsFwctlDriver implements FwctlOps {
       throw new Error(`unable to handle page fault: fwctl_rpc_pds read past a ${input.length}-byte request`);
     }
     const rpc = decodeRpcPds(input);
+    if (this.env.defects.has('pds-posts-before-validate')) {
+      // Defect: the request goes onto the adminq (with the driver's own, kernel, rights) before it is validated.
+      const early = rpc.inLen > 0 ? current.memory.copyFromUser(rpc.inPayload, rpc.inLen) : Buffer.alloc(0);
+      this.fw.rpc('kernel', rpc.ep, rpc.op, early, rpc.outLen);
+    }
     const entry = this.validate(rpc, scope);
 
     // memdup_user of the request payload: EFAULT before anything reaches the firmware.
@@ -114,6 +121,8 @@ export class PdsFwctlDriver implements FwctlOps {
 
     const res = this.fw.rpc('fwctl', rpc.ep, rpc.op, req, rpc.outLen);
     if (res.retval === PdsRc.SUCCESS && entry.attr === PdsFwAttr.WRITE && this.env.defects.has('pds-config-applied-live')) this.applyLive();
+    // Defect: a write takes pds_core's adminq lock for the commit and never drops it.
+    if (entry.attr === PdsFwAttr.WRITE && this.env.defects.has('pds-adminq-held-after-write')) this.fw.adminqHolders++;
     current.memory.copyToUser(rpc.outPayload, res.resp);
     // out.retval is the firmware's completion code; out.len is left as the caller set it.
     input.writeUInt32LE(res.retval, PDS_RPC_OFF.out_retval);

@@ -96,6 +96,8 @@ export class PdsFirmware {
   private dataPlaneOps = 0;
   /** fwctl descriptors holding pds_core's adminq lock (only a defect takes it). */
   adminqHolders = 0;
+  /** Firmware pages held for fwctl descriptors: none, except with the pds-uctx-page-leak defect. */
+  fwctlPages = 0;
   /** QUERY ENDPOINT pages served, to show the driver's lazy, cached discovery. */
   endpointQueries = 0;
 

@@ -62,7 +62,7 @@ export const pdsModel: DeviceModel = {
       fwctl: new PdsFwctlDriver(fw, env, reset),
       kernelDriver: core,
       functionReset: reset,
-      fwResources: () => 0, // open_uctx allocates nothing in firmware (digest §3.2)
+      fwResources: () => fw.fwctlPages, // open_uctx allocates nothing in firmware (digest §3.2)
       stateDigest: () => createHash('sha256').update(fw.snapshot()).digest('hex'),
       firmware: fw,
     };
