@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import cliProgress from 'cli-progress';
 import { DEFECTS } from '../../reference-driver/index.js';
 import { prepareReportDir, renderSummary, writeReports } from '../../reports/index.js';
+import { ROBUSTNESS_RUNS_DEFAULT, ROBUSTNESS_RUNS_RANGE, SEED_RANGE, checkInt, robustnessEnv } from '../env.js';
 import { CtsError } from '../errors.js';
 import type { Shard } from '../plan/plan.js';
 import { loadPolicy } from '../policy/policy.js';
@@ -59,23 +60,29 @@ function withAllowFlags(cmd: Command): Command {
     .option('--allow-hazards', 'real devices: allow inputs known to crash some kernels (throw-away machines only)');
 }
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
+/** An integer option in [min, max]; commander names the option in the error. */
+function intIn(min: number, max: number): (v: string) => number {
+  return (v) => {
+    const n = checkInt(v, min, max);
+    if (typeof n === 'string') throw new InvalidArgumentError(n);
+    return n;
+  };
 }
 
-function integer(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer');
-  return n;
-}
+/** Each worker is a thread with its own heap (1000 workers took 6 GB): more than this is a typo. */
+export const MAX_WORKERS = 64;
+/**
+ * The per-test timeout's bound: node's timers take at most 2^31-1 ms, and the
+ * pool's watchdog waits twice the timeout and a grace (harness/runner/pool.ts).
+ */
+export const MAX_TIMEOUT_MS = 24 * 3600_000;
+const MAX_SHARDS = 100_000;
 
 function shard(v: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const m = /^(\d{1,6})\/(\d{1,6})$/.exec(v);
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count) throw new InvalidArgumentError('expected k/n with 1 <= k <= n, e.g. 2/8');
+  if (!m || count < 1 || count > MAX_SHARDS || index < 1 || index > count) throw new InvalidArgumentError(`expected k/n with 1 <= k <= n <= ${MAX_SHARDS}, e.g. 2/8`);
   return { index, count };
 }
 
@@ -97,17 +104,21 @@ export function buildProgram(): Command {
     .requiredOption('-t, --target <spec>', 'target to test (repeatable)', collect)
     .option('-p, --policy <pack|file>', 'policy pack name or policy file', 'upstream')
     .option('-o, --report-dir <dir>', 'where report.json, report.tap, report.ktap and junit.xml go', 'out')
-    .option('-j, --workers <n>', 'worker threads', positiveInt, defaultWorkers())
-    .option('--timeout <ms>', 'per-test timeout', positiveInt, DEFAULT_TIMEOUT_MS)
+    .option('-j, --workers <n>', `worker threads (1 to ${MAX_WORKERS})`, intIn(1, MAX_WORKERS), defaultWorkers())
+    .option('--timeout <ms>', `per-test timeout (1 to ${MAX_TIMEOUT_MS})`, intIn(1, MAX_TIMEOUT_MS), DEFAULT_TIMEOUT_MS)
     .option('--shard <k/n>', 'run only shard k of n (deterministic by test id)', shard)
     .option('--suite <prefix>', 'only suites whose name starts with this (repeatable)', collect)
     .option('--dry-run', 'print every RPC and scope the run would issue, and issue none (no reports are written)')
-    .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test); a failure prints the seed and path to replay', integer)
+    .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test; a 32-bit integer); a failure prints the seed and path to replay', intIn(...SEED_RANGE))
+    .option('--robustness-runs <n>', `random inputs per robustness test (default ${ROBUSTNESS_RUNS_DEFAULT}, at most ${ROBUSTNESS_RUNS_RANGE[1]})`, intIn(...ROBUSTNESS_RUNS_RANGE))
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
-    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; progress: boolean; dryRun?: boolean } & AllowFlags) => {
+    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; robustnessRuns?: number; progress: boolean; dryRun?: boolean } & AllowFlags) => {
       loadPolicy(o.policy); // bad input fails before any work
-      if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed); // workers inherit the environment
+      // Workers inherit the environment; a bad variable is an error here, not in a test.
+      if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed);
+      if (o.robustnessRuns !== undefined) process.env.FWCTL_CTS_ROBUSTNESS_RUNS = String(o.robustnessRuns);
+      robustnessEnv();
       expandTargets(o.target);
       if (!o.dryRun) prepareReportDir(o.reportDir);
       const bar = o.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, clearOnComplete: true, hideCursor: true, format: 'running {bar} {value}/{total} tests' }, cliProgress.Presets.shades_classic) : undefined;

@@ -60,7 +60,8 @@ function plainError(err: unknown): TestError {
 function failureOutcome(err: unknown): Outcome {
   const e = err as { code?: string; name?: string } | undefined;
   if (e?.code === 'ERR_MOCHA_TIMEOUT' || e?.name === 'TargetHung') return 'timeout';
-  if (e?.name === 'TargetDied' || e?.name === 'ProcessKilled') return 'crash';
+  // A driver that broke the wire protocol is at fault as one that crashed, not a failed rule.
+  if (e?.name === 'TargetDied' || e?.name === 'ProcessKilled' || e?.name === 'ProtocolError') return 'crash';
   return 'fail';
 }
 
@@ -89,7 +90,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
     target = await createTarget(task.target, { ...task.options, callTimeoutMs: task.timeoutMs });
   } catch (e) {
     task.port?.close();
-    return { tests: [], results: [], error: `target ${task.target}: ${(e as Error).message}` };
+    return { tests: [], results: [], error: `target ${task.target}: ${(e as Error).message}`, noTarget: true };
   }
   setTarget(target);
   const results: TestResult[] = [];

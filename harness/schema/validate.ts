@@ -3,11 +3,15 @@
  * file, the JSON pointer and what was expected, one line each.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { CtsError } from '../errors.js';
 import { SCHEMAS_DIR } from '../paths.js';
+import { MAX_DEPTH, jsonDepth } from '../wire/lines.js';
+
+/** The largest input file (policy, profile, expectations) read: ours are tens of KB. */
+export const MAX_INPUT_FILE = 4 * 2 ** 20;
 
 export const AJV_OPTIONS: Options = { strict: true, strictRequired: false, allErrors: true, discriminator: true };
 
@@ -72,14 +76,40 @@ export function describeError(e: ErrorObject): string {
   }
 }
 
-/** Parse and validate; throws CtsError('CTS_E_INVALID_FILE') naming file, pointer and expectation. */
-export function loadJson<T>(file: string, schema: string): T {
-  let text: string;
+/**
+ * A regular file's text, at most MAX_INPUT_FILE bytes: `/dev/zero` or a FIFO
+ * is refused at once, not read until memory runs out (issue 11: 15.3 GB).
+ */
+export function readInputFile(file: string): string {
+  let fd: number;
   try {
-    text = readFileSync(file, 'utf8');
+    // O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw new CtsError('CTS_E_READ_FILE', `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new CtsError('CTS_E_READ_FILE', `${file}: expected a regular file`);
+    if (st.size > MAX_INPUT_FILE) throw new CtsError('CTS_E_READ_FILE', `${file}: ${st.size} bytes: expected at most ${MAX_INPUT_FILE}`);
+    // Read at most one byte past the limit, whatever the size said (a file may grow while read).
+    const buf = Buffer.alloc(MAX_INPUT_FILE + 1);
+    let n = 0;
+    for (let got; n < buf.length && (got = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += got;
+    if (n > MAX_INPUT_FILE) throw new CtsError('CTS_E_READ_FILE', `${file}: expected at most ${MAX_INPUT_FILE} bytes`);
+    return buf.toString('utf8', 0, n);
+  } catch (e) {
+    if (e instanceof CtsError) throw e;
+    throw new CtsError('CTS_E_READ_FILE', `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Parse and validate; throws CtsError('CTS_E_INVALID_FILE') naming file, pointer and expectation. */
+export function loadJson<T>(file: string, schema: string): T {
+  const text = readInputFile(file);
+  if (jsonDepth(text) > MAX_DEPTH) throw new CtsError('CTS_E_INVALID_FILE', `${file}: not valid JSON: nested deeper than ${MAX_DEPTH} levels`);
   let data: unknown;
   try {
     data = JSON.parse(text);
