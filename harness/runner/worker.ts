@@ -60,6 +60,8 @@ function plainError(err: unknown): TestError {
 function failureOutcome(err: unknown): Outcome {
   const e = err as { code?: string; name?: string } | undefined;
   if (e?.code === 'ERR_MOCHA_TIMEOUT' || e?.name === 'TargetHung') return 'timeout';
+  // Bad harness input (a profile or policy that does not load) is a harness error, never scored against the device.
+  if (e?.name === 'CtsError') return 'error';
   // A driver that broke the wire protocol is at fault as one that crashed, not a failed rule.
   if (e?.name === 'TargetDied' || e?.name === 'ProcessKilled' || e?.name === 'ProtocolError') return 'crash';
   return 'fail';
