@@ -30,8 +30,10 @@ const EXIT = { compliant: 0, failing: 1, badInput: 2, noDevice: 4 } as const;
 const EXIT_HELP = `
 Exit codes:
   0  compliant: every applicable core must-rule passed
-  1  non-compliant (a must-rule failed) or incomplete (a core must-rule was not run)
-  2  bad input (target, policy, options, report directory) or a harness error
+  1  non-compliant (a must-rule failed: a driver that crashed, hung or broke the wire protocol
+     fails the rules of its tests) or incomplete (a core must-rule was not run)
+  2  bad input (target, policy, profile, options, environment, report directory), a target that
+     could not be run (e.g. a driver that never said hello), or a harness error
   4  nothing to test: dev:all found no fwctl device (like kselftest's skip)
 
 Targets:

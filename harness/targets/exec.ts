@@ -215,13 +215,17 @@ export class ExecTarget extends ExecProcess implements Target {
   }
 }
 
+/** The least time a driver gets to say hello: starting node on a loaded machine takes seconds. */
+const MIN_HELLO_MS = 5000;
+
 /**
  * Say hello and check what the driver says of itself; a driver that does not
  * answer, or answers wrong, is closed with everything it started.
  */
 async function greet(client: WireClient, timeoutMs: number): Promise<Hello> {
   try {
-    const hello = await client.handshake(timeoutMs);
+    // Starting a driver (node, ssh) is not a test: a short per-test timeout does not bound it.
+    const hello = await client.handshake(Math.max(timeoutMs, MIN_HELLO_MS));
     const profile = hello.driver?.profile;
     // A profile by id from profiles/ only: a path would let a driver make the harness read any file.
     if (profile !== undefined && !(/^[a-z0-9][a-z0-9-]*$/.test(profile) && existsSync(`${PROFILES_DIR}${profile}.json`))) {

@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { robustnessEnv } from '../../harness/env.js';
+import { ROBUSTNESS_RUNS_DEFAULT, robustnessEnv } from '../../harness/env.js';
 import type { Command } from '../../harness/profiles/profile.js';
 import { ProcessKilled, type TargetProcess, type UserBuffer } from '../../harness/targets/target.js';
 import { FWCTL_RPC, RPC_SIZE, encodeRpc, scopeName } from '../../uapi/fwctl.js';
@@ -248,10 +248,22 @@ export async function robustness(t: Fixture, title: string, property: (o: Outcom
   }
 }
 
+/**
+ * A robustness test's timeout: 120 s for the default budget, and 20 ms more
+ * per extra random input (a real device answers in about a millisecond),
+ * within the runner's bound of a day.
+ */
+export function robustnessTimeoutMs(): number {
+  const runs = robustnessEnv().runs;
+  return Math.min(24 * 3600_000, 120_000 + Math.max(0, runs - ROBUSTNESS_RUNS_DEFAULT) * 20);
+}
+
 /** One input as evidence: its number, what it was, its first bytes, and how it ended. */
 function sample(n: number, input: Input, o: Outcome, bytes: Buffer): { call: string; detail: string; ret: number; errno?: string } {
   const head = bytes.subarray(0, 32).toString('hex');
-  const detail = `input ${n}: ${describeInput(input)}, ${bytes.length} bytes ${head}${bytes.length > 32 ? '…' : ''}`;
+  const scope = scopeName(input.scope);
+  // The shape of suites/support/uapi.ts rawRpc's evidence, then which input it was and its first bytes.
+  const detail = `${input.command.name} at ${scope}: size=${RPC_SIZE} scope=${scope} in_len=${bytes.length} out_len=${Math.min(input.command.outLen, SCRATCH)}; input ${n}, ${describeInput(input)}: ${head}${bytes.length > 32 ? '…' : ''}`;
   if (o.kind === 'ok') return { call: 'FWCTL_RPC', detail, ret: 0 };
   return { call: 'FWCTL_RPC', detail, ret: -1, errno: o.kind === 'errno' ? (o.errno ?? 'EIO') : o.kind === 'crash' ? `killed (${o.errno})` : 'hung' };
 }
