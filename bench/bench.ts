@@ -102,7 +102,8 @@ async function rpcRate(targetText: string, total: number, depth: number): Promis
   );
   const rate = total / ((performance.now() - t0) / 1000);
   await target.close(fd);
-  await target.dispose();
+  // An exec: driver is kept for the worker's next task; here it must end, or the bench never exits.
+  await ('shutdown' in target ? (target as { shutdown(): Promise<void> }).shutdown() : target.dispose());
   return rate;
 }
 

@@ -35,8 +35,8 @@ describe('exec target', function () {
 
   for (const [mode, outcome, message] of [
     ['hang', 'timeout', /Timeout of 1500ms exceeded|gave no answer to a ioctl call/],
-    ['garbage', 'fail', /protocol error: .* not JSON/],
-    ['unknown-id', 'fail', /protocol error: a reply to unknown call 99999/],
+    ['garbage', 'crash', /protocol error: .* not JSON/],
+    ['unknown-id', 'crash', /protocol error: a reply to unknown call 99999/],
   ] as const) {
     it(`a driver that ${mode === 'hang' ? 'hangs' : `sends ${mode}`}: its tests are ${outcome}, the run completes`, async () => {
       const report = await runConformance({ targets: [`exec:node ${BAD} ${mode}`], suites: ['uapi/info'], workers: 1, timeoutMs: 1500 });

@@ -9,6 +9,7 @@ import cliProgress from 'cli-progress';
 import { ALL_DEFECTS } from '../../reference-driver/index.js';
 import { ReportsNotWritten, prepareReportDir, renderSummary, writeReports } from '../../reports/index.js';
 import { exitCode } from '../../reports/run-entries.js';
+import { ROBUSTNESS_RUNS_DEFAULT, ROBUSTNESS_RUNS_RANGE, SEED_RANGE, checkInt, robustnessEnv } from '../env.js';
 import { loadExpectations } from '../expectations/expectations.js';
 import { loadReport, mergeReports } from '../results/merge.js';
 import { Journal, readJournal } from '../results/journal.js';
@@ -35,8 +36,11 @@ const EXIT = { compliant: 0, failing: 1, badInput: 2, noDevice: 4 } as const;
 const EXIT_HELP = `
 Exit codes:
   0  compliant: every applicable core must-rule passed
-  1  non-compliant (a must-rule failed) or incomplete (a core must-rule was not run)
-  2  bad input (target, policy, options, report directory), a harness error, or the run was
+  1  non-compliant (a must-rule failed: a driver that crashed, hung or broke the wire protocol
+     fails the rules of its tests), incomplete (a core must-rule was not run), or an expired
+     expectations entry
+  2  bad input (target, policy, profile, options, environment, report directory), a target that
+     could not be run (e.g. a driver that never said hello), a harness error, or the run was
      interrupted (SIGINT or SIGTERM: the reports written hold the tests finished so far, the
      rest as skipped "not run", and report.json says "interrupted": true)
   4  nothing to test: dev:all found no fwctl device (like kselftest's skip)
@@ -68,11 +72,23 @@ function withAllowFlags(cmd: Command): Command {
     .option('--allow-hazards', 'real devices: allow inputs known to crash some kernels (throw-away machines only)');
 }
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
+/** An integer option in [min, max]; commander names the option in the error. */
+function intIn(min: number, max: number): (v: string) => number {
+  return (v) => {
+    const n = checkInt(v, min, max);
+    if (typeof n === 'string') throw new InvalidArgumentError(n);
+    return n;
+  };
 }
+
+/** Each worker is a thread with its own heap (1000 workers took 6 GB): more than this is a typo. */
+export const MAX_WORKERS = 64;
+/**
+ * The per-test timeout's bound: node's timers take at most 2^31-1 ms, and the
+ * pool's watchdog waits twice the timeout and a grace (harness/runner/pool.ts).
+ */
+export const MAX_TIMEOUT_MS = 24 * 3600_000;
+const MAX_SHARDS = 100_000;
 
 /** The parsed options of `run`; a journal keeps them for --resume (harness/results/journal.ts). */
 type RunCliOptions = {
@@ -92,6 +108,7 @@ type RunCliOptions = {
   expectations?: string;
   retries: number;
   seed?: number;
+  robustnessRuns?: number;
   progress: boolean;
   dryRun?: boolean;
   profile?: string;
@@ -102,23 +119,11 @@ function kcidbOrigin(v: string): string {
   return v;
 }
 
-function nonNegativeInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-}
-
-function integer(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer');
-  return n;
-}
-
 function shard(v: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const m = /^(\d{1,6})\/(\d{1,6})$/.exec(v);
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count) throw new InvalidArgumentError('expected k/n with 1 <= k <= n, e.g. 2/8');
+  if (!m || count < 1 || count > MAX_SHARDS || index < 1 || index > count) throw new InvalidArgumentError(`expected k/n with 1 <= k <= n <= ${MAX_SHARDS}, e.g. 2/8`);
   return { index, count };
 }
 
@@ -141,19 +146,20 @@ export function buildProgram(): Command {
     .option('-p, --policy <pack|file>', 'policy pack name or policy file', 'upstream')
     .option('-o, --report-dir <dir>', 'where report.json, report.tap, report.ktap and junit.xml go', 'out')
     .option('--resume <dir>', 'finish an interrupted run from the journal in its report directory: run only the missing tests, with the options it was started with')
-    .option('-j, --workers <n>', 'worker threads', positiveInt, defaultWorkers())
-    .option('--timeout <ms>', 'per-test timeout', positiveInt, DEFAULT_TIMEOUT_MS)
+    .option('-j, --workers <n>', `worker threads (1 to ${MAX_WORKERS})`, intIn(1, MAX_WORKERS), defaultWorkers())
+    .option('--timeout <ms>', `per-test timeout (1 to ${MAX_TIMEOUT_MS})`, intIn(1, MAX_TIMEOUT_MS), DEFAULT_TIMEOUT_MS)
     .option('--shard <k/n>', 'run only shard k of n (deterministic by test id)', shard)
     .option('--suite <prefix>', 'only suites whose name starts with this (repeatable)', collect)
     .option('--test <glob>', 'only tests whose id matches this glob, e.g. \'uapi.rpc.*\' (repeatable; ids: fwctl-cts list)', collect)
     .option('--exclude <glob>', 'leave out tests whose id matches this glob (repeatable)', collect)
     .option('--expectations <file>', 'known failures, flakes, skips and waivers (schemas/expectations.schema.json); expired entries fail the run')
-    .option('--retries <n>', 'rerun an unexpected failure up to n times; a pass on retry is a flake, not a failure', nonNegativeInt, 0)
-    .option('--junit-limit <n>', 'junit.xml: beyond n passing test cases, only failures and errors', nonNegativeInt)
+    .option('--retries <n>', 'rerun an unexpected failure up to n times (at most 20); a pass on retry is a flake, not a failure', intIn(0, 20), 0)
+    .option('--junit-limit <n>', 'junit.xml: beyond n passing test cases, only failures and errors', intIn(0, 1_000_000_000))
     .option('--kcidb-origin <name>', 'report.kcidb.json: the KCIDB origin of your CI system', kcidbOrigin)
     .option('--kcidb-build-id <id>', 'report.kcidb.json: the KCIDB build id of the kernel under test (<origin>:<id>); made up when absent')
     .option('--dry-run', 'print every RPC and scope the run would issue, and issue none (no reports are written)')
-    .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test); a failure prints the seed and path to replay', integer)
+    .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test; a 32-bit integer); a failure prints the seed and path to replay', intIn(...SEED_RANGE))
+    .option('--robustness-runs <n>', `random inputs per robustness test (default ${ROBUSTNESS_RUNS_DEFAULT}, at most ${ROBUSTNESS_RUNS_RANGE[1]})`, intIn(...ROBUSTNESS_RUNS_RANGE))
     .option('--profile <id|file>', 'dev: targets: this profile instead of the kernel profile picked by device type and kernel release')
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
@@ -171,7 +177,10 @@ export function buildProgram(): Command {
       loadPolicy(o.policy); // bad input fails before any work, and before the report directory is touched
       if (o.profile) process.env.FWCTL_CTS_PROFILE = loadProfile(o.profile) && o.profile; // workers inherit the environment
       const expectations = o.expectations === undefined ? undefined : loadExpectations(o.expectations);
-      if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed); // workers inherit the environment
+      // Workers inherit the environment; a bad variable is an error here, not in a test.
+      if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed);
+      if (o.robustnessRuns !== undefined) process.env.FWCTL_CTS_ROBUSTNESS_RUNS = String(o.robustnessRuns);
+      robustnessEnv();
       const targets = expandTargets(o.target!, (t) => process.stderr.write(`fwctl-cts: note: target '${t}' given more than once; tested once\n`));
       for (const t of targets) {
         const spec = parseTarget(t);
@@ -307,7 +316,7 @@ Exit codes:
     .description('merge shard reports (report.json of --shard 1/n .. n/n) into the report of the whole run, and write every format')
     .argument('<report...>', 'report.json files (or report directories)')
     .requiredOption('-o, --report-dir <dir>', 'where the merged reports go')
-    .option('--junit-limit <n>', 'junit.xml: beyond n passing test cases, only failures and errors', nonNegativeInt)
+    .option('--junit-limit <n>', 'junit.xml: beyond n passing test cases, only failures and errors', intIn(0, 1_000_000_000))
     .addHelpText('after', EXIT_HELP)
     .action((files: string[], o: { reportDir: string; junitLimit?: number }) => {
       const inputs = files.map((f) => {

@@ -1,54 +1,9 @@
 /* Generated from schemas/profile.schema.json by scripts/gen-types.mjs: do not edit. */
 
 /**
- * This interface was referenced by `Profile`'s JSON-Schema
- * via the `definition` "DeviceTypeName".
- */
-export type DeviceTypeName = "mlx5" | "cxl" | "bnxt" | "pds";
-/**
- * This interface was referenced by `Profile`'s JSON-Schema
- * via the `definition` "KernelVersion".
- */
-export type KernelVersion = string;
-/**
- * errno for a catalogued command below its minimum scope.
- */
-export type Errno = string;
-/**
- * errno for a command outside the catalogue.
- */
-export type Errno1 = string;
-/**
- * The first kernel release that is fixed: on it and later the short requests are only EINVAL and a default run sends them (absent: every kernel).
- */
-export type KernelVersion1 = string;
-/**
- * This interface was referenced by `Profile`'s JSON-Schema
- * via the `definition` "ScopeName".
- */
-export type ScopeName = "CONFIGURATION" | "DEBUG_READ_ONLY" | "DEBUG_WRITE" | "DEBUG_WRITE_FULL";
-/**
- * What the command does, from fwctl.rst 'Scope of Action'. Each implies a floor for the minimum scope.
- *
- * This interface was referenced by `Profile`'s JSON-Schema
- * via the `definition` "Effects".
- */
-export type Effects =
-  "read-only" | "debug-read" | "config-after-reset" | "runtime-config-transparent" | "debug-write" | "full-access";
-/**
- * Send at this scope and above (default: every scope).
- */
-export type ScopeName1 = "CONFIGURATION" | "DEBUG_READ_ONLY" | "DEBUG_WRITE" | "DEBUG_WRITE_FULL";
-/**
- * This interface was referenced by `Profile`'s JSON-Schema
- * via the `definition` "Errno".
- */
-export type Errno2 = string;
-
-/**
  * A device profile: what a device type's RPCs are, how to encode them, and what the driver promises about each.
  */
-export interface Profile {
+export type Profile = {
   $schema?: string;
   id: string;
   title: string;
@@ -113,16 +68,102 @@ export interface Profile {
   denied: Probe[];
   kernelObjects?: KernelObjects;
   ownObjects?: OwnObjects;
-}
+};
 /**
- * This interface was referenced by `Profile`'s JSON-Schema
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "DeviceTypeName".
+ */
+export type DeviceTypeName = "mlx5" | "cxl" | "bnxt" | "pds";
+/**
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "KernelVersion".
+ */
+export type KernelVersion = string;
+/**
+ * errno for a catalogued command below its minimum scope.
+ */
+export type Errno = string;
+/**
+ * errno for a command outside the catalogue.
+ */
+export type Errno1 = string;
+/**
+ * The first kernel release that is fixed: on it and later the short requests are only EINVAL and a default run sends them (absent: every kernel).
+ */
+export type KernelVersion1 = string;
+/**
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "ScopeName".
+ */
+export type ScopeName = "CONFIGURATION" | "DEBUG_READ_ONLY" | "DEBUG_WRITE" | "DEBUG_WRITE_FULL";
+/**
+ * What the command does, from fwctl.rst 'Scope of Action'. Each implies a floor for the minimum scope.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "Effects".
+ */
+export type Effects =
+  "read-only" | "debug-read" | "config-after-reset" | "runtime-config-transparent" | "debug-write" | "full-access";
+/**
+ * Send at this scope and above (default: every scope).
+ */
+export type ScopeName1 = "CONFIGURATION" | "DEBUG_READ_ONLY" | "DEBUG_WRITE" | "DEBUG_WRITE_FULL";
+/**
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "Errno".
+ */
+export type Errno2 = string;
+/**
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "U8".
+ */
+export type U8 = number;
+/**
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "U16".
+ */
+export type U16 = number;
+/**
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "U32".
+ */
+export type U32 = number;
+/**
+ * A u16 as a number or a "0x…" string.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "Num16".
+ */
+export type Num16 = U16 | string;
+/**
+ * A u32 as a number or a "0x…" string.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "Num32".
+ */
+export type Num32 = U32 | string;
+/**
+ * Bytes in hex, two digits each.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "HexBytes".
+ */
+export type HexBytes = string;
+/**
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "Uuid".
+ */
+export type Uuid = string;
+
+/**
+ * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "Command".
  */
 export interface Command {
   name: string;
   request: Request;
   /**
-   * The response buffer to give.
+   * The response buffer to give (at most 1 MiB).
    */
   outLen: number;
   /**
@@ -171,14 +212,14 @@ export interface Command {
 /**
  * Codec-specific request fields (e.g. {opcode, opMod} for mlx5, {opcode, uuid, count} for cxl, {ep, op} for pds).
  *
- * This interface was referenced by `Profile`'s JSON-Schema
+ * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "Request".
  */
 export interface Request {
   [k: string]: unknown;
 }
 /**
- * This interface was referenced by `Profile`'s JSON-Schema
+ * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "Probe".
  */
 export interface Probe {
@@ -193,7 +234,7 @@ export interface Probe {
 /**
  * Requests aimed at objects the kernel driver owns; each must be refused (an errno, or a device status error).
  *
- * This interface was referenced by `Profile`'s JSON-Schema
+ * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "KernelObjects".
  */
 export interface KernelObjects {
@@ -206,11 +247,158 @@ export interface KernelObjects {
 /**
  * Commands by which a descriptor creates, reads and frees its own firmware object (request param 'objectId').
  *
- * This interface was referenced by `Profile`'s JSON-Schema
+ * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "OwnObjects".
  */
 export interface OwnObjects {
   alloc: string;
   query: string;
   free: string;
+}
+/**
+ * fwctl_rpc_cxl fields (harness/codecs/cxl.ts, include/uapi/fwctl/cxl.h); widths as the encoder writes them.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "CxlRequest".
+ */
+export interface CxlRequest {
+  opcode: U32;
+  opSize?: U32;
+  count?: U16;
+  startIdx?: U16;
+  uuid?: Uuid;
+  offset?: U16;
+  selection?: U8;
+  flags?: U32;
+  data?: HexBytes;
+}
+/**
+ * mlx5 mailbox fields (harness/codecs/mlx5.ts).
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "Mlx5Request".
+ */
+export interface Mlx5Request {
+  opcode: Num16;
+  opMod?: Num16;
+  uid?: Num16;
+  objectId?: Num32;
+  otherFunction?: boolean;
+  index?: Num16;
+  value?: Num32;
+  data?: HexBytes;
+  inLen?: number;
+}
+/**
+ * struct fwctl_rpc_pds fields (harness/codecs/pds.ts).
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "PdsRequest".
+ */
+export interface PdsRequest {
+  ep: U32;
+  op: U16;
+  ver?: U8;
+  data?: HexBytes;
+  respLen?: number;
+  valueAt?: number;
+  objectIdAt?: number;
+}
+/**
+ * HWRM request fields (harness/codecs/bnxt.ts).
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "BnxtRequest".
+ */
+export interface BnxtRequest {
+  reqType: U16;
+  body?: HexBytes;
+}
+/**
+ * Every request of a cxl profile is a CxlRequest.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "CxlRequests".
+ */
+export interface CxlRequests {
+  commands?: {
+    request?: CxlRequest;
+  }[];
+  uncatalogued?: {
+    request?: CxlRequest;
+  }[];
+  denied?: {
+    request?: CxlRequest;
+  }[];
+  kernelObjects?: {
+    probes?: {
+      request?: CxlRequest;
+    }[];
+  };
+}
+/**
+ * Every request of a mlx5 profile is a Mlx5Request.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "Mlx5Requests".
+ */
+export interface Mlx5Requests {
+  commands?: {
+    request?: Mlx5Request;
+  }[];
+  uncatalogued?: {
+    request?: Mlx5Request;
+  }[];
+  denied?: {
+    request?: Mlx5Request;
+  }[];
+  kernelObjects?: {
+    probes?: {
+      request?: Mlx5Request;
+    }[];
+  };
+}
+/**
+ * Every request of a pds profile is a PdsRequest.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "PdsRequests".
+ */
+export interface PdsRequests {
+  commands?: {
+    request?: PdsRequest;
+  }[];
+  uncatalogued?: {
+    request?: PdsRequest;
+  }[];
+  denied?: {
+    request?: PdsRequest;
+  }[];
+  kernelObjects?: {
+    probes?: {
+      request?: PdsRequest;
+    }[];
+  };
+}
+/**
+ * Every request of a bnxt profile is a BnxtRequest.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "BnxtRequests".
+ */
+export interface BnxtRequests {
+  commands?: {
+    request?: BnxtRequest;
+  }[];
+  uncatalogued?: {
+    request?: BnxtRequest;
+  }[];
+  denied?: {
+    request?: BnxtRequest;
+  }[];
+  kernelObjects?: {
+    probes?: {
+      request?: BnxtRequest;
+    }[];
+  };
 }

@@ -86,6 +86,11 @@ export async function buildPlan(pool: WorkerPool, opts: PlanOptions): Promise<Pl
     // The other suites once per sort of target: loading a suite costs seconds under an emulated CPU.
     const sorts = new Map<string, number[]>();
     targets.forEach((_, i) => {
+      // A target that could not even be made (a driver that never said hello) is not tried again per suite.
+      if (firsts[i]!.noTarget) {
+        for (const suite of rest) replies[i]!.set(suite, { tests: [], results: [] });
+        return;
+      }
       const sort = firsts[i]!.error ? undefined : sortOf(firsts[i]!.target);
       const key = sort ?? `\0${i}`; // a target that would not say what it is stands alone
       sorts.set(key, [...(sorts.get(key) ?? []), i]);

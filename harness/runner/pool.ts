@@ -71,7 +71,8 @@ export class WorkerPool {
       watchdog = setTimeout(() => ((hung = true), ac.abort()), ms);
     };
     port1.on('message', (e: WorkerEvent) => {
-      if (e.type === 'start') return kick(this.opts.timeoutMs * 2 + grace); // loading the suite, making the target
+      // Loading the suite, making the target (a driver has at least 5 s to say hello: harness/targets/exec.ts).
+      if (e.type === 'start') return kick(Math.max(this.opts.timeoutMs * 2, 10_000) + grace);
       // A test that declares a longer timeout (robustness) gets it here too.
       kick((e.type === 'begin' ? Math.max(e.timeoutMs, this.opts.timeoutMs) : this.opts.timeoutMs) + grace);
       if (e.type === 'begin') running = e.id;

@@ -75,4 +75,6 @@ export interface WorkerReply {
   target?: TargetDescription;
   /** The task could not start (bad target, suite failed to load). */
   error?: string;
+  /** The target itself could not be made (a driver that never said hello): no suite can run on it. */
+  noTarget?: boolean;
 }

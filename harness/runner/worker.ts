@@ -73,7 +73,10 @@ function plainError(err: unknown): TestError {
 function failureOutcome(err: unknown): Outcome {
   const e = err as { code?: string; name?: string } | undefined;
   if (e?.code === 'ERR_MOCHA_TIMEOUT' || e?.name === 'TargetHung') return 'timeout';
-  if (e?.name === 'TargetDied' || e?.name === 'ProcessKilled') return 'crash';
+  // Bad harness input (a profile or policy that does not load) is a harness error, never scored against the device.
+  if (e?.name === 'CtsError') return 'error';
+  // A driver that broke the wire protocol is at fault as one that crashed, not a failed rule.
+  if (e?.name === 'TargetDied' || e?.name === 'ProcessKilled' || e?.name === 'ProtocolError') return 'crash';
   return 'fail';
 }
 
@@ -102,7 +105,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
     target = await createTarget(task.target, { ...task.options, callTimeoutMs: task.timeoutMs });
   } catch (e) {
     task.port?.close();
-    return { tests: [], results: [], error: `target ${task.target}: ${(e as Error).message}` };
+    return { tests: [], results: [], error: `target ${task.target}: ${(e as Error).message}`, noTarget: true };
   }
   setTarget(target);
   const results: TestResult[] = [];

@@ -3,11 +3,15 @@
  * file, the JSON pointer and what was expected, one line each.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { CtsError } from '../errors.js';
 import { SCHEMAS_DIR } from '../paths.js';
+import { MAX_DEPTH, jsonDepth } from '../wire/lines.js';
+
+/** The largest input file (policy, profile, expectations) read: ours are tens of KB. */
+export const MAX_INPUT_FILE = 4 * 2 ** 20;
 
 export const AJV_OPTIONS: Options = { strict: true, strictRequired: false, allErrors: true, discriminator: true };
 
@@ -43,7 +47,9 @@ function validator(schema: string): ValidateFunction {
   if (typeof built === 'function' && precompiled?.schemaHashes[schema] === createHash('sha256').update(text).digest('hex')) {
     v = built;
   } else {
-    ajv ??= new (require('ajv') as typeof import('ajv')).Ajv(AJV_OPTIONS);
+    // Two statements: tsc 7 drops the parentheses of `new (require(…)).Ajv(…)`.
+    const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+    ajv ??= new AjvClass(AJV_OPTIONS);
     v = ajv.compile(JSON.parse(text));
   }
   compiled.set(schema, v);
@@ -72,14 +78,40 @@ export function describeError(e: ErrorObject): string {
   }
 }
 
-/** Parse and validate; throws CtsError('CTS_E_INVALID_FILE') naming file, pointer and expectation. */
-export function loadJson<T>(file: string, schema: string): T {
-  let text: string;
+/**
+ * A regular file's text, at most MAX_INPUT_FILE bytes: `/dev/zero` or a FIFO
+ * is refused at once, not read until memory runs out (issue 11: 15.3 GB).
+ */
+export function readInputFile(file: string): string {
+  let fd: number;
   try {
-    text = readFileSync(file, 'utf8');
+    // O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw new CtsError('CTS_E_READ_FILE', `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new CtsError('CTS_E_READ_FILE', `${file}: expected a regular file`);
+    if (st.size > MAX_INPUT_FILE) throw new CtsError('CTS_E_READ_FILE', `${file}: ${st.size} bytes: expected at most ${MAX_INPUT_FILE}`);
+    // Read at most one byte past the limit, whatever the size said (a file may grow while read).
+    const buf = Buffer.alloc(MAX_INPUT_FILE + 1);
+    let n = 0;
+    for (let got; n < buf.length && (got = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += got;
+    if (n > MAX_INPUT_FILE) throw new CtsError('CTS_E_READ_FILE', `${file}: expected at most ${MAX_INPUT_FILE} bytes`);
+    return buf.toString('utf8', 0, n);
+  } catch (e) {
+    if (e instanceof CtsError) throw e;
+    throw new CtsError('CTS_E_READ_FILE', `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Parse and validate; throws CtsError('CTS_E_INVALID_FILE') naming file, pointer and expectation. */
+export function loadJson<T>(file: string, schema: string): T {
+  const text = readInputFile(file);
+  if (jsonDepth(text) > MAX_DEPTH) throw new CtsError('CTS_E_INVALID_FILE', `${file}: not valid JSON: nested deeper than ${MAX_DEPTH} levels`);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -92,7 +124,8 @@ export function loadJson<T>(file: string, schema: string): T {
 export function validate<T>(data: unknown, schema: string, file: string): T {
   const v = validator(schema);
   if (v(data)) return data as T;
-  const lines = [...new Set((v.errors ?? []).map(describeError))];
+  // An `if` error only repeats its `then` branch's own errors.
+  const lines = [...new Set((v.errors ?? []).filter((e) => e.keyword !== 'if').map(describeError))];
   const shown = lines.slice(0, 5).map((l) => `${file}: ${l}`);
   if (lines.length > 5) shown.push(`${file}: … and ${lines.length - 5} more`);
   throw new CtsError('CTS_E_INVALID_FILE', `${shown[0]}${shown.length > 1 ? `\n${shown.slice(1).join('\n')}` : ''}`, `the ${schema} schema is schemas/${schema}.schema.json`);

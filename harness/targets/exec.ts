@@ -6,7 +6,9 @@
  * call wrote.
  */
 import { WireClient } from '../wire/client.js';
-import { hex, unhex, type Reply, type Segment } from '../wire/protocol.js';
+import { fromBase64, hex, unhex, type Hello, type Reply, type Segment } from '../wire/protocol.js';
+import { PROFILES_DIR } from '../profiles/profile.js';
+import { existsSync } from 'node:fs';
 import type { TargetSpec } from './spec.js';
 import {
   PAGE_SIZE,
@@ -84,11 +86,22 @@ class ExecProcess implements TargetProcess {
       m.buf.bytes.copy(m.shadow);
       mem.push({ addr: hex(m.buf.addr), data: m.buf.bytes.toString('base64') });
     }
+    // What was mapped when the call went out: the driver may write only that (a buffer freed meanwhile included).
+    const mapped = new Map([...this.segments].map(([addr, m]) => [addr, m.buf.bytes.length]));
     const r = await this.call({ op: 'ioctl', fd, request: hex(request >>> 0), arg: hex(arg), mem });
     for (const seg of r.mem ?? []) {
+      const size = mapped.get(unhex(seg.addr));
+      if (size === undefined) throw this.client.protocolError(`wrote memory at ${seg.addr}, which the harness never mapped there`);
+      let data: Buffer;
+      try {
+        data = fromBase64(seg.data, `the segment at ${seg.addr}`);
+      } catch (e) {
+        throw this.client.protocolError(`sent ${(e as Error).message}`);
+      }
+      // docs/wire-protocol.md: a reply carries the full contents of every segment the call wrote.
+      if (data.length !== size) throw this.client.protocolError(`wrote ${data.length} bytes to the segment at ${seg.addr}, which has ${size}`);
       const m = this.segments.get(unhex(seg.addr));
       if (!m) continue; // freed while the call ran
-      const data = Buffer.from(seg.data, 'base64');
       data.copy(m.buf.bytes);
       data.copy(m.shadow);
     }
@@ -153,7 +166,8 @@ export class ExecTarget extends ExecProcess implements Target {
     }
     const timeoutMs = options.callTimeoutMs ?? 10_000;
     const client = new WireClient(spec.command, timeoutMs);
-    const target = new ExecTarget(client, spec.text, await client.handshake(timeoutMs));
+    const hello = await greet(client, timeoutMs);
+    const target = new ExecTarget(client, spec.text, hello);
     running.set(spec.text, target);
     return target;
   }
@@ -205,6 +219,29 @@ export class ExecTarget extends ExecProcess implements Target {
   }
 }
 
+/** The least time a driver gets to say hello: starting node on a loaded machine takes seconds. */
+const MIN_HELLO_MS = 5000;
+
+/**
+ * Say hello and check what the driver says of itself; a driver that does not
+ * answer, or answers wrong, is closed with everything it started.
+ */
+async function greet(client: WireClient, timeoutMs: number): Promise<Hello> {
+  try {
+    // Starting a driver (node, ssh) is not a test: a short per-test timeout does not bound it.
+    const hello = await client.handshake(Math.max(timeoutMs, MIN_HELLO_MS));
+    const profile = hello.driver?.profile;
+    // A profile by id from profiles/ only: a path would let a driver make the harness read any file.
+    if (profile !== undefined && !(/^[a-z0-9][a-z0-9-]*$/.test(profile) && existsSync(`${PROFILES_DIR}${profile}.json`))) {
+      throw client.protocolError(`names profile ${JSON.stringify(profile.slice(0, 80))} in its hello: expected the id of a profile in profiles/`);
+    }
+    return hello;
+  } catch (e) {
+    await client.close();
+    throw e;
+  }
+}
+
 /** This worker's running drivers, by target string. */
 const running = new Map<string, ExecTarget>();
 
@@ -215,7 +252,7 @@ const running = new Map<string, ExecTarget>();
  */
 export async function agentProcess(command: string, callTimeoutMs: number): Promise<ChildProcess & { dispose(): Promise<void> }> {
   const client = new WireClient(command, callTimeoutMs);
-  await client.handshake(callTimeoutMs);
+  await greet(client, callTimeoutMs);
   const proc = new ExecProcess(client, 0);
   const end = () => client.close();
   return Object.assign(proc, { exit: end, dispose: end });
@@ -245,7 +282,7 @@ export async function lentAgentProcess(
   while (client && !client.alive) client = pool.pop();
   if (!client) {
     client = new WireClient(command, callTimeoutMs, true);
-    await client.handshake(callTimeoutMs);
+    await greet(client, callTimeoutMs);
   }
   return new LentProcess(client, node, pool);
 }

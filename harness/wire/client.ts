@@ -7,11 +7,28 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { TargetDied, TargetHung } from '../targets/target.js';
 import { VERSION } from '../version.js';
-import { PROTOCOL, parseMessage, readLines, writeMessage, type Call, type Hello, type Reply } from './protocol.js';
+import { MAX_LINE, PROTOCOL, ProtocolError, parseMessage, readLines, writeMessage, type Call, type Hello, type Reply } from './protocol.js';
 
 type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; sentAt: number; op: string };
 
+/** What is kept of a driver's stderr for the report: its last lines, each cut at a bound. */
 const STDERR_TAIL = 20;
+const STDERR_LINE = 2048;
+
+/** Process groups of drivers still running: they end with this process (or thread), whatever happens. */
+const groups = new Set<number>();
+process.once('exit', () => {
+  for (const pgid of groups) killGroup(pgid);
+});
+
+/** SIGKILL a driver and everything it started (a child holding its pipes outlives it otherwise). */
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
 
 export class WireClient {
   private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
@@ -35,19 +52,29 @@ export class WireClient {
     private readonly holdOnlyWhileBusy = false,
   ) {
     // A shell runs the command line, so `ssh host fwctl-cts agent …` and pipelines work.
+    // A process group of its own (detached), so that everything the driver starts can be ended with it.
     this.child = spawn('/bin/sh', ['-c', command], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, FWCTL_CTS_NO_RELAUNCH: '1' },
+      detached: true,
     });
+    if (this.child.pid !== undefined) groups.add(this.child.pid);
     this.child.stdin.on('error', () => {}); // EPIPE after a crash: reported through 'exit'
-    readLines(this.child.stderr, (line) => {
-      this.stderr.push(line);
-      if (this.stderr.length > STDERR_TAIL) this.stderr.shift();
+    readLines(
+      this.child.stderr,
+      (line) => {
+        this.stderr.push(line.length < STDERR_LINE ? line : `${line.slice(0, STDERR_LINE)}…`);
+        if (this.stderr.length > STDERR_TAIL) this.stderr.shift();
+      },
+      { maxLine: STDERR_LINE + 1 },
+    );
+    readLines(this.child.stdout, (line) => this.onLine(line), {
+      onOverflow: () => this.fail(new ProtocolError(`the driver (${command}) sent a line longer than ${MAX_LINE} bytes`)),
     });
-    readLines(this.child.stdout, (line) => this.onLine(line));
     this.child.on('exit', (code, signal) => {
       const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
       this.fail(new TargetDied(`the driver (${command}) ${how}${this.stderr.length ? `; its stderr ended: ${this.stderr.join(' | ')}` : ''}`));
+      this.endGroup(); // what it started goes with it, and its pipes close
     });
     this.child.on('error', (e) => this.fail(new TargetDied(`cannot start the driver (${command}): ${e.message}`)));
     this.sweeper = setInterval(() => this.sweep(), Math.max(50, Math.min(1000, callTimeoutMs / 4)));
@@ -122,15 +149,31 @@ export class WireClient {
     return this.failure === undefined;
   }
 
-  /** End of input: a conforming driver exits; one that does not is killed. */
+  /** End of input: a conforming driver exits; one that does not is killed, with its process group. */
   async close(): Promise<void> {
     this.fail(new TargetDied('the harness closed the driver'));
     this.child.stdin.end();
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.endGroup();
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => (this.child.kill('SIGKILL'), resolve()), 2000);
+      const timer = setTimeout(() => (this.endGroup(), resolve()), 2000);
       this.child.once('exit', () => (clearTimeout(timer), resolve()));
     });
+  }
+
+  /** SIGKILL the driver's process group (once it is over for the driver, or it was told to stop). */
+  private endGroup(): void {
+    const pgid = this.child.pid;
+    if (pgid === undefined || !groups.delete(pgid)) return;
+    killGroup(pgid);
+  }
+
+  /**
+   * The driver said something that breaks the protocol (a bad segment, bad
+   * base64): every call fails with it, and the driver is stopped.
+   */
+  protocolError(message: string): Error {
+    this.fail(new ProtocolError(`protocol error: the driver (${this.command}) ${message}`));
+    return this.failure!;
   }
 
   private onLine(line: string): void {
@@ -138,23 +181,23 @@ export class WireClient {
     try {
       msg = parseMessage(line, `the driver (${this.command})`);
     } catch (e) {
-      return this.fail(new Error(`protocol error: ${(e as Error).message}`));
+      return this.fail(new ProtocolError(`protocol error: ${(e as Error).message}`));
     }
     if (msg.type === 'hello') {
-      if (msg.protocol !== PROTOCOL) return this.fail(new Error(`protocol error: the driver speaks protocol ${msg.protocol}, not ${PROTOCOL}`));
+      if (msg.protocol !== PROTOCOL) return this.fail(new ProtocolError(`protocol error: the driver speaks protocol ${msg.protocol}, not ${PROTOCOL}`));
       this.hello?.(msg);
       this.hello = undefined;
     } else if (msg.type === 'error') {
-      this.fail(new Error(`protocol error: the driver says: ${msg.message}`));
+      this.fail(new ProtocolError(`protocol error: the driver says: ${msg.message}`));
     } else if (msg.type === 'reply') {
       this.lastReply = performance.now();
       const p = this.pending.get(msg.id);
-      if (!p || msg.id === 0) return this.fail(new Error(`protocol error: a reply to unknown call ${msg.id}`));
+      if (!p || msg.id === 0) return this.fail(new ProtocolError(`protocol error: a reply to unknown call ${msg.id}`));
       this.pending.delete(msg.id);
       this.settle();
       p.resolve(msg);
     } else {
-      this.fail(new Error(`protocol error: the driver sent a ${msg.type} message`));
+      this.fail(new ProtocolError(`protocol error: the driver sent a ${msg.type} message`));
     }
   }
 
@@ -167,6 +210,6 @@ export class WireClient {
       this.pending.delete(id);
     }
     this.settle();
-    if (!(e instanceof TargetDied) && this.child.exitCode === null) this.child.kill('SIGKILL');
+    if (!(e instanceof TargetDied)) this.endGroup();
   }
 }

@@ -7,7 +7,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { ProcessKilled, SyscallError, type Target, type TargetProcess, type UserBuffer } from '../targets/target.js';
 import { VERSION } from '../version.js';
-import { PROTOCOL, hex, parseMessage, readLines, unhex, writeMessage, type Call, type Reply, type Segment } from './protocol.js';
+import { MAX_LINE, PROTOCOL, hex, parseMessage, readLines, unhex, writeMessage, type Call, type Reply, type Segment } from './protocol.js';
 
 type Process = TargetProcess & { exit?(): Promise<void>; dispose?(): Promise<void> };
 
@@ -139,6 +139,8 @@ export async function serve(first: Target, input: Readable, output: Writable, op
     else void run();
   };
 
+  // A line past MAX_LINE (harness/wire/lines.ts) ends the session: nothing the peer sends can grow without bound.
+  const overflow = () => (writeMessage(output, { type: 'error', message: `a line longer than ${MAX_LINE} bytes` }), input.destroy());
   readLines(input, (line) => {
     let msg;
     try {
@@ -177,7 +179,7 @@ export async function serve(first: Target, input: Readable, output: Writable, op
     } else {
       writeMessage(output, { type: 'error', message: `unexpected ${msg.type} message${greeted ? '' : ' before hello'}` });
     }
-  });
+  }, { onOverflow: overflow });
   // End of input: the harness is done. Calls still running (a hung device) are abandoned.
   await new Promise<void>((resolve) => input.on('end', resolve).on('close', resolve));
   await target.dispose().catch(() => undefined);

@@ -3,13 +3,13 @@
  * never a crash, a hang, or, when rejected, a change of device state
  * (fwctl.rst "Denied behavior"). Inputs come from every catalogued command:
  * each truncation, each of the first 64 bytes set to 0x00 and 0xff, then a
- * seeded fast-check pass. Replay a failure with FWCTL_CTS_SEED and FWCTL_CTS_PATH.
+ * seeded fast-check pass (`run --robustness-runs`). Replay a failure with FWCTL_CTS_SEED and FWCTL_CTS_PATH.
  */
 import { check } from '../support/check.js';
-import { noCrash, noHang, noStateChange, robustness } from '../support/robustness.js';
+import { noCrash, noHang, noStateChange, robustness, robustnessTimeoutMs } from '../support/robustness.js';
 
 describe('robustness', () => {
-  check('robustness.no-crash', 'no malformed request crashes the kernel or kills the caller', { timeoutMs: 120_000 }, async (t) => robustness(t, 'no-crash', noCrash));
-  check('robustness.no-hang', 'every malformed request completes', { timeoutMs: 120_000 }, async (t) => robustness(t, 'no-hang', noHang));
-  check('robustness.rejected-no-state-change', 'a rejected malformed request changes no device state', { requires: ['deviceState'], timeoutMs: 120_000 }, async (t) => robustness(t, 'no-state-change', noStateChange));
+  check('robustness.no-crash', 'no malformed request crashes the kernel or kills the caller', { timeoutMs: robustnessTimeoutMs() }, async (t) => robustness(t, 'no-crash', noCrash));
+  check('robustness.no-hang', 'every malformed request completes', { timeoutMs: robustnessTimeoutMs() }, async (t) => robustness(t, 'no-hang', noHang));
+  check('robustness.rejected-no-state-change', 'a rejected malformed request changes no device state', { requires: ['deviceState'], timeoutMs: robustnessTimeoutMs() }, async (t) => robustness(t, 'no-state-change', noStateChange));
 });

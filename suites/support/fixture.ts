@@ -187,6 +187,11 @@ export class Fixture {
     if (!this.target.description.allows[what]) this.skip(`not unlocked: needs --allow-${what}`);
   }
 
+  /** Evidence of calls made around the fixture (robustness probes send from their own processes). */
+  evidence(e: Evidence): void {
+    this.record(e);
+  }
+
   /** A finding that is not a failure (e.g. a debug command changed between firmware versions). */
   notice(message: string): void {
     this.onNotice(message);

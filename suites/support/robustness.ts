@@ -7,6 +7,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { ROBUSTNESS_RUNS_DEFAULT, robustnessEnv } from '../../harness/env.js';
 import type { Command } from '../../harness/profiles/profile.js';
 import { ProcessKilled, type TargetProcess, type UserBuffer } from '../../harness/targets/target.js';
 import { FWCTL_RPC, RPC_SIZE, encodeRpc, scopeName } from '../../uapi/fwctl.js';
@@ -65,6 +66,10 @@ class Prober {
   /** Kernel log lines already seen. */
   private logged = 0;
   hangs = 0;
+  /** Inputs sent, by outcome: the report's evidence of how much was tried. */
+  readonly sent = { ok: 0, errno: 0, crash: 0, hang: 0 };
+  /** The last request's bytes, for the evidence sample. */
+  lastBytes?: Buffer;
 
   constructor(
     private readonly t: Fixture,
@@ -127,6 +132,8 @@ class Prober {
       },
     );
     const outcome = (await settledNow(call)) ?? (await withHangTimeout(call, this.hangMs));
+    this.sent[outcome.kind]++;
+    this.lastBytes = bytes;
     if (outcome.kind === 'crash' || outcome.kind === 'hang') {
       if (outcome.kind === 'hang') this.hangs++;
       this.proc = undefined; // that process is dead or stuck: the next input gets a new one
@@ -163,8 +170,8 @@ async function withHangTimeout<T>(p: Promise<T>, ms: number): Promise<T | { kind
 }
 
 /** Seeded per test, so a run is reproducible; FWCTL_CTS_SEED overrides. */
-function seedFor(title: string): number {
-  if (process.env.FWCTL_CTS_SEED) return Number(process.env.FWCTL_CTS_SEED);
+function seedFor(title: string, env: ReturnType<typeof robustnessEnv>): number {
+  if (env.seed !== undefined) return env.seed;
   let h = 7;
   for (const ch of title) h = (h * 31 + ch.charCodeAt(0)) | 0;
   return h;
@@ -180,11 +187,18 @@ export async function robustness(t: Fixture, title: string, property: (o: Outcom
   const minLen = d.allows.hazards ? 0 : dev.minInLen;
   const commands = dev.commands.filter((c) => c.safeProbe || d.allows.destructive);
   const scopes = [0, 1, ...(d.allows.taint ? [2, 3] : [])];
+  // Checked by the CLI before any work; here for runs that do not go through it.
+  const env = robustnessEnv();
+  const seed = seedFor(title, env);
   const prober = new Prober(t, d.kind === 'sim' ? 100 : 2000, { state: property === noStateChange, log: property === noCrash });
+  let sent = 0;
   const probe = async (input: Input): Promise<void> => {
     if (property === noHang || prober.hangs < 3) {
       const o = await prober.send(input, minLen);
+      if (o) sent++;
       const problem = o && property(o);
+      // A sample as evidence: inputs 1, 2, 4, 8 … (a dozen or so over a run), and the one that broke the property.
+      if (o && (problem || (sent & (sent - 1)) === 0)) t.evidence(sample(sent, input, o, prober.lastBytes!));
       if (problem) expect.fail(`${describeInput(input)}: ${problem}`);
     }
   };
@@ -194,6 +208,12 @@ export async function robustness(t: Fixture, title: string, property: (o: Outcom
     await inputs();
   } finally {
     await prober.close();
+    const n = prober.sent;
+    t.evidence({
+      call: 'robustness',
+      detail: `${sent} malformed FWCTL_RPC inputs sent (fast-check seed ${seed}, ${env.runs} random runs): ${n.ok} succeeded, ${n.errno} rejected, ${n.crash} killed the caller, ${n.hang} hung`,
+      ret: 0,
+    });
   }
   if (prober.hangs && property !== noHang) t.notice(`${prober.hangs} input(s) hung; probing stopped early (robustness.no-hang reports them)`);
 
@@ -210,7 +230,6 @@ export async function robustness(t: Fixture, title: string, property: (o: Outcom
   }
 
   // Random: a seeded fast-check pass over every command and scope.
-  const seed = seedFor(title);
   const arb = fc.record({
     cmd: fc.nat(commands.length - 1),
     scope: fc.constantFrom(...scopes),
@@ -220,13 +239,33 @@ export async function robustness(t: Fixture, title: string, property: (o: Outcom
   try {
     await fc.assert(
       fc.asyncProperty(arb, async (m) => probe({ command: commands[m.cmd]!, scope: m.scope, mutation: { kind: 'random', edits: m.edits as [number, number][], cut: m.cut } })),
-      { seed, numRuns: 100, path: process.env.FWCTL_CTS_PATH, endOnFailure: true },
+      { seed, numRuns: env.runs, path: env.path, endOnFailure: true },
     );
   } catch (e) {
     const path = /path: "([^"]*)"/.exec((e as Error).message)?.[1];
     throw new Error(`${(e as Error).message.split('\n')[0]}\n  replay: FWCTL_CTS_SEED=${seed}${path ? ` FWCTL_CTS_PATH=${path}` : ''}`, { cause: e });
   }
   }
+}
+
+/**
+ * A robustness test's timeout: 120 s for the default budget, and 20 ms more
+ * per extra random input (a real device answers in about a millisecond),
+ * within the runner's bound of a day.
+ */
+export function robustnessTimeoutMs(): number {
+  const runs = robustnessEnv().runs;
+  return Math.min(24 * 3600_000, 120_000 + Math.max(0, runs - ROBUSTNESS_RUNS_DEFAULT) * 20);
+}
+
+/** One input as evidence: its number, what it was, its first bytes, and how it ended. */
+function sample(n: number, input: Input, o: Outcome, bytes: Buffer): { call: string; detail: string; ret: number; errno?: string } {
+  const head = bytes.subarray(0, 32).toString('hex');
+  const scope = scopeName(input.scope);
+  // The shape of suites/support/uapi.ts rawRpc's evidence, then which input it was and its first bytes.
+  const detail = `${input.command.name} at ${scope}: size=${RPC_SIZE} scope=${scope} in_len=${bytes.length} out_len=${Math.min(input.command.outLen, SCRATCH)}; input ${n}, ${describeInput(input)}: ${head}${bytes.length > 32 ? '…' : ''}`;
+  if (o.kind === 'ok') return { call: 'FWCTL_RPC', detail, ret: 0 };
+  return { call: 'FWCTL_RPC', detail, ret: -1, errno: o.kind === 'errno' ? (o.errno ?? 'EIO') : o.kind === 'crash' ? `killed (${o.errno})` : 'hung' };
 }
 
 export const noCrash = (o: Outcome) => (o.kind === 'crash' ? `the caller was killed (${o.errno})` : o.oops.length ? `the kernel logged: ${o.oops.join(' | ')}` : undefined);
