@@ -21,6 +21,8 @@ import { serve } from '../wire/server.js';
 import { VERSION } from '../version.js';
 import { runDifferential } from './differential.js';
 import { renderDryRun } from './dry-run.js';
+import { renderSnapshot, takeSnapshot, writeSnapshot } from './snapshot.js';
+import { loadSnapshot } from '../targets/baseline.js';
 import { takeInventory, renderInventory } from './inventory.js';
 import { ALL_MODELS, listRules } from './list.js';
 
@@ -102,11 +104,13 @@ export function buildProgram(): Command {
     .option('--shard <k/n>', 'run only shard k of n (deterministic by test id)', shard)
     .option('--suite <prefix>', 'only suites whose name starts with this (repeatable)', collect)
     .option('--dry-run', 'print every RPC and scope the run would issue, and issue none (no reports are written)')
+    .option('--abi-baseline <file>', 'a snapshot (fwctl-cts snapshot) taken before a firmware or kernel update: the abi rules compare the devices against it')
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test); a failure prints the seed and path to replay', integer)
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
-    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; progress: boolean; dryRun?: boolean } & AllowFlags) => {
+    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; progress: boolean; dryRun?: boolean; abiBaseline?: string } & AllowFlags) => {
       loadPolicy(o.policy); // bad input fails before any work
+      if (o.abiBaseline) loadSnapshot(o.abiBaseline);
       if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed); // workers inherit the environment
       expandTargets(o.target);
       if (!o.dryRun) prepareReportDir(o.reportDir);
@@ -119,7 +123,7 @@ export function buildProgram(): Command {
         timeoutMs: o.timeout,
         shard: o.shard,
         suites: o.suite,
-        options: { ...allowsFrom(o), dryRun: Boolean(o.dryRun) },
+        options: { ...allowsFrom(o), dryRun: Boolean(o.dryRun), ...(o.abiBaseline && { abiBaseline: o.abiBaseline }) },
         onResult: (_r, planned) => {
           if (!bar) return;
           if (done++ === 0) bar.start(planned, 0);
@@ -134,6 +138,17 @@ export function buildProgram(): Command {
       const files = writeReports(o.reportDir, report);
       process.stdout.write(`${renderSummary(report, files)}\n`);
       process.exitCode = hasHarnessErrors(report) ? EXIT.badInput : report.verdict === 'compliant' ? EXIT.compliant : EXIT.failing;
+    });
+
+  withAllowFlags(program
+    .command('snapshot'))
+    .description('record FWCTL_INFO and every stable-scope response of the devices, for run --abi-baseline after a firmware or kernel update')
+    .requiredOption('-t, --target <spec>', 'target to record (repeatable; dev:all records every device)', collect)
+    .requiredOption('-o, --output <file>', 'the snapshot file to write (JSON, schemas/snapshot.schema.json)')
+    .action(async (o: { target: string[]; output: string } & AllowFlags) => {
+      const snapshot = await takeSnapshot(o.target, allowsFrom(o));
+      writeSnapshot(o.output, snapshot);
+      process.stdout.write(renderSnapshot(snapshot, o.output));
     });
 
   program

@@ -8,10 +8,12 @@
  * `hotplug`, exists only with `allows.destructive` on a cxl_test mock memdev
  * (digest §6), where unbinding is the kernel's own test of O-4.
  *
- * Parts left out on purpose: credentials and processes (need a second
- * process; the wire-protocol agent will bring them), resources, firmware,
- * deviceState, kernelDriver and functionReset (no generic way to observe them
- * on real hardware). Their tests skip with the reason, never pass.
+ * deviceState is a digest of what reading alone shows (harness/targets/observe.ts:
+ * every safe read-only probe of the profile; on CXL the supported-feature
+ * list and every readable feature). Parts left out on purpose: resources,
+ * firmware, kernelDriver and functionReset (no generic way to observe them on
+ * real hardware; `run --abi-baseline` stands in for a firmware switch that
+ * cannot be done). Their tests skip with the reason, never pass.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, realpathSync, constants as fsc, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -21,7 +23,9 @@ import { devTargets, discoverDevice, readTaint, type DiscoveredDevice, type Disc
 import * as libc from '../kernel/libc.js';
 import { ProcessMemory } from '../kernel/memory.js';
 import { ROOT } from '../paths.js';
+import { loadProfile } from '../profiles/profile.js';
 import { FWCTL_RPC, deviceTypeName } from '../../uapi/fwctl.js';
+import { digest, observeState, profileVarying, readOnlyProbes } from './observe.js';
 import type { TargetSpec } from './spec.js';
 import {
   PAGE_SIZE,
@@ -109,6 +113,7 @@ export class DevTarget implements Target {
       allows: { ...options.allow },
       shared: true,
       ...(found.firmwareVersion !== undefined && { fw: found.firmwareVersion }),
+      ...(found.serial !== undefined && { serial: found.serial }),
       ...(found.deviceType !== undefined && { expectedDeviceType: found.deviceType }),
       ...(capSysRawio !== undefined && { capSysRawio }),
       ...(existsSync(join(ROOT, 'profiles', `${profile}.json`)) && { profile }),
@@ -143,6 +148,11 @@ export class DevTarget implements Target {
       const noRawio = `${setpriv} --inh-caps=-sys_rawio --bounding-set=-sys_rawio `;
       parts.credentials = { withoutRawio: async () => (await import('./exec.js')).lentAgentProcess(agent(noRawio), noRawio, () => this.node, this.callTimeoutMs) };
     }
+    const profile = this.description.profile ? loadProfile(this.description.profile) : undefined;
+    if (profile && readOnlyProbes(profile).length) {
+      // Reads only, at scopes that never taint (R-3): safe on any device, so no --allow-* flag is needed.
+      parts.deviceState = { digest: async () => digest(await observeState(this, profile), profileVarying(profile)) };
+    } else this.unavailable.deviceState = `${profile?.id ?? 'no profile'}: no safe read-only probe to observe the device with`;
     const mock = this.hotplugState;
     if (mock) {
       parts.hotplug = {

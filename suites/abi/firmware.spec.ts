@@ -2,9 +2,13 @@
  * ABI across firmware versions: stable commands keep working and their
  * responses only grow; INFO device data likewise; a debug-scope command may
  * change, which is a notice (fwctl.rst "fwctl Driver design"; seeds/000).
- * Each test walks every consecutive pair of the target's firmware versions.
+ * Each test walks every consecutive pair of the target's firmware versions,
+ * or, given an ABI baseline (`run --abi-baseline`: a snapshot taken before a
+ * firmware or kernel update that cannot be undone), compares the record with
+ * the device now.
  */
 import { expect } from 'chai';
+import type { DeviceRecord } from '../../harness/generated/snapshot.js';
 import { scopeValue, type Command } from '../../harness/profiles/profile.js';
 import { check } from '../support/check.js';
 import { Device } from '../support/device.js';
@@ -29,10 +33,42 @@ function growthProblem(prev: Buffer, next: Buffer): string | undefined {
 }
 
 type Responses = Map<string, Buffer | undefined>;
+type Pair = (v: string, next: string, a: Responses, b: Responses, dev: Device) => void;
+
+/** The firmware switch; without one (or a baseline, which the caller tried first) the test skips. */
+function firmwarePart(t: Fixture): NonNullable<Fixture['target']['parts']['firmware']> {
+  const fw = t.target.parts.firmware;
+  if (!fw) t.skip(t.target.unavailable?.abiBaseline ?? `target ${t.target.description.kind}: does not provide 'firmware' (nor an ABI baseline: run --abi-baseline with a snapshot taken before the update)`);
+  return fw;
+}
+
+const describeRecord = (r: DeviceRecord) => [r.fw && `fw ${r.fw}`, r.kernel && `Linux ${r.kernel}`].filter(Boolean).join(', ');
+
+/** Compare the baseline's responses with the device's now (one pair: then → now). */
+async function againstBaseline(t: Fixture, file: string, record: DeviceRecord, commands: (dev: Device) => Command[], pair: Pair): Promise<void> {
+  const now = await t.device();
+  const then = Device.of(now.profile, record.fw);
+  const before: Responses = new Map();
+  for (const c of commands(then)) {
+    const r = record.responses.find((x) => x.command === c.name);
+    if (r) before.set(c.name, r.ret === 0 && r.ok ? masked(Buffer.from(r.payload ?? '', 'hex'), c) : undefined);
+  }
+  if (!before.size) t.skip(`not applicable: ${file} holds no response of these commands`);
+  const fd = await t.open();
+  const after: Responses = new Map();
+  for (const c of commands(now).filter((x) => before.has(x.name))) {
+    const r = await t.send(fd, c, scopeValue(c.minScope));
+    after.set(c.name, r.res.ret === 0 && r.status?.ok ? masked(now.codec.payload(r.response), c) : undefined);
+  }
+  const fw = t.target.description.fw;
+  pair(`the baseline (${describeRecord(record) || file})`, `this device now${fw ? ` (fw ${fw})` : ''}`, before, after, then);
+}
 
 /** Switch to each firmware in turn and collect the payload of every command (undefined: it failed). */
-async function walk(t: Fixture, commands: (dev: Device) => Command[], pair: (v: string, next: string, a: Responses, b: Responses, dev: Device) => void): Promise<void> {
-  const fw = t.part('firmware');
+async function walk(t: Fixture, commands: (dev: Device) => Command[], pair: Pair): Promise<void> {
+  const baseline = t.target.parts.abiBaseline;
+  if (baseline) return againstBaseline(t, baseline.file, await baseline.record(), commands, pair);
+  const fw = firmwarePart(t);
   t.allow('destructive');
   const versions = await fw.versions();
   if (versions.length < 2) t.skip('not applicable: the device has a single firmware version');
@@ -66,7 +102,7 @@ const stableAt = (dev: Device) => dev.commands.filter((c) => c.stability === 'st
 const debugAt = (dev: Device) => dev.commands.filter((c) => c.stability === 'debug' && (c.effects === 'read-only' || c.effects === 'debug-read'));
 
 describe('abi', () => {
-  check('abi.stable-commands-kept', 'every stable command keeps working on the next firmware', { requires: ['firmware'], exclusive: 'device' }, async (t) => {
+  check('abi.stable-commands-kept', 'every stable command keeps working on the next firmware', { exclusive: 'device' }, async (t) => {
     await walk(t, stableAt, (v, next, a, b) => {
       for (const [name, resp] of a) {
         if (resp === undefined) continue; // not working at v: other rules' business
@@ -75,7 +111,7 @@ describe('abi', () => {
     });
   });
 
-  check('abi.stable-responses-grow', 'stable responses only grow on the next firmware; debug-scope changes are noticed', { requires: ['firmware'], exclusive: 'device' }, async (t) => {
+  check('abi.stable-responses-grow', 'stable responses only grow on the next firmware; debug-scope changes are noticed', { exclusive: 'device' }, async (t) => {
     await walk(t, (dev) => [...stableAt(dev), ...debugAt(dev)], (v, next, a, b, dev) => {
       for (const [name, resp] of a) {
         const after = b.get(name);
@@ -89,7 +125,7 @@ describe('abi', () => {
     });
   });
 
-  check('abi.debug-commands-kept', 'debug-scope commands also keep working and only grow on the next firmware', { requires: ['firmware'], exclusive: 'device' }, async (t) => {
+  check('abi.debug-commands-kept', 'debug-scope commands also keep working and only grow on the next firmware', { exclusive: 'device' }, async (t) => {
     let compared = 0;
     await walk(t, debugAt, (v, next, a, b) => {
       for (const [name, resp] of a) {
@@ -104,21 +140,32 @@ describe('abi', () => {
     if (!compared) t.skip('not applicable: no debug-scope read command');
   });
 
-  check('abi.info-grows', 'FWCTL_INFO device data only grows on the next firmware', { requires: ['firmware'], exclusive: 'device' }, async (t) => {
+  check('abi.info-grows', 'FWCTL_INFO device data only grows on the next firmware', { exclusive: 'device' }, async (t) => {
     const { profile } = await t.device();
     if (!profile.info.hasInfoOp || profile.info.dataLength === 0) return t.skip(`not applicable: ${profile.id} reports no device data`);
-    const fw = t.part('firmware');
+    const infoNow = async (what: string): Promise<Buffer> => {
+      const fd = await t.open();
+      const data = t.alloc(256);
+      const { res, after } = await rawInfo(t, fd, { device_data_len: 256, out_device_data: data.addr });
+      expectOk(res, `FWCTL_INFO on ${what}`);
+      await t.close(fd);
+      return Buffer.from(data.bytes.subarray(0, Math.min(after.device_data_len, 256))).fill(0, 0, INFO_VOLATILE);
+    };
+    const baseline = t.target.parts.abiBaseline;
+    if (baseline) {
+      const record = await baseline.record();
+      if (record.info.ret !== 0 || record.info.deviceData === undefined) return t.skip(`${baseline.file}: FWCTL_INFO failed when the snapshot was taken (${record.info.errno ?? "no data"})`);
+      const before = Buffer.from(record.info.deviceData, 'hex').fill(0, 0, INFO_VOLATILE);
+      expect(growthProblem(before, await infoNow('this device now')), `FWCTL_INFO device data since the baseline (${describeRecord(record)})`).to.equal(undefined);
+      return;
+    }
+    const fw = firmwarePart(t);
     t.allow('destructive');
     const versions = await fw.versions();
     const original = await fw.current();
     const infoAt = async (v: string): Promise<Buffer> => {
       await fw.switch(v);
-      const fd = await t.open();
-      const data = t.alloc(256);
-      const { res, after } = await rawInfo(t, fd, { device_data_len: 256, out_device_data: data.addr });
-      expectOk(res, `FWCTL_INFO on ${v}`);
-      await t.close(fd);
-      return Buffer.from(data.bytes.subarray(0, Math.min(after.device_data_len, 256))).fill(0, 0, INFO_VOLATILE);
+      return infoNow(v);
     };
     try {
       let prev = await infoAt(versions[0]!);
