@@ -23,9 +23,8 @@ import { devTargets, discoverDevice, readTaint, type DiscoveredDevice, type Disc
 import * as libc from '../kernel/libc.js';
 import { ProcessMemory } from '../kernel/memory.js';
 import { ROOT } from '../paths.js';
-import { loadProfile } from '../profiles/profile.js';
+import type { Profile } from '../profiles/profile.js';
 import { FWCTL_RPC, deviceTypeName } from '../../uapi/fwctl.js';
-import { digest, observeState, profileVarying, readOnlyProbes } from './observe.js';
 import type { TargetSpec } from './spec.js';
 import {
   PAGE_SIZE,
@@ -148,11 +147,20 @@ export class DevTarget implements Target {
       const noRawio = `${setpriv} --inh-caps=-sys_rawio --bounding-set=-sys_rawio `;
       parts.credentials = { withoutRawio: async () => (await import('./exec.js')).lentAgentProcess(agent(noRawio), noRawio, () => this.node, this.callTimeoutMs) };
     }
-    const profile = this.description.profile ? loadProfile(this.description.profile) : undefined;
-    if (profile && readOnlyProbes(profile).length) {
-      // Reads only, at scopes that never taint (R-3): safe on any device, so no --allow-* flag is needed.
-      parts.deviceState = { digest: async () => digest(await observeState(this, profile), profileVarying(profile)) };
-    } else this.unavailable.deviceState = `${profile?.id ?? 'no profile'}: no safe read-only probe to observe the device with`;
+    const id = this.description.profile;
+    if (id) {
+      // Reads only, at scopes that never taint (R-3): safe on any device, so no --allow-* flag is needed. The
+      // observer, codecs and profile load on first use: agent children make a target too, never digest, and
+      // every module costs their start-up under emulation.
+      let profile: Profile | undefined;
+      parts.deviceState = {
+        digest: async () => {
+          const { digest, observeState, profileVarying } = await import('./observe.js');
+          profile ??= (await import('../profiles/profile.js')).loadProfile(id);
+          return digest(await observeState(this, profile), profileVarying(profile));
+        },
+      };
+    } else this.unavailable.deviceState = `no device profile for a ${this.description.model} device: nothing to observe it with`;
     const mock = this.hotplugState;
     if (mock) {
       parts.hotplug = {

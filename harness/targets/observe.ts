@@ -140,9 +140,11 @@ const ENUMERATORS: Record<string, (send: (name: string, input: Buffer, outLen: n
 export async function observeState(proc: TargetProcess, profile: Profile): Promise<Observation[]> {
   const codec = codecFor(profile.codec);
   if (!codec) throw new Error(`profile ${profile.id}: no codec '${profile.codec}'`);
+  const list = ENUMERATORS[profile.codec];
+  // A digest of nothing would never change: no observer rather than a blind one.
+  if (!list && !readOnlyProbes(profile).length) throw new Error(`profile ${profile.id}: no safe read-only probe to observe the device with`);
   const fd = await proc.open();
   try {
-    const list = ENUMERATORS[profile.codec];
     if (list) return await list((name, input, outLen) => rpc(proc, fd, codec, name, 0, () => ({ input, outLen })));
     const seen: Observation[] = [];
     for (const c of readOnlyProbes(profile)) seen.push(await sendCommand(proc, fd, codec, c));
