@@ -24,6 +24,14 @@
 //        that need a clean kernel and do not taint (low scopes never taint,
 //        DEBUG_WRITE_FULL without CAP_SYS_RAWIO, open without it, oversized
 //        RPCs); taint.full-with-rawio; taint.warn-once.
+// The ABI round trip across two boots (the distribution's case: a firmware or
+// kernel update that cannot be undone): taint.debug-write first records every
+// device (`fwctl-cts snapshot` with the safe default), and taint.warn-once,
+// booted after it, runs the abi rules on dev:all against that record
+// (`run --abi-baseline`), then once more on one device against a copy of the
+// record whose stable responses are one byte longer, which must fail
+// abi.stable-responses-grow (the comparison can fail). Both only read at
+// CONFIGURATION, so the kernel stays clean for the boot's taint rule.
 // A boot whose kernel dies before init (an emulated-CPU flake at boot, before
 // fwctl is loaded) is booted once more, and the summary says so.
 //
@@ -79,6 +87,12 @@ const MUST_RUN = [
   ['robustness.no-crash', 'robustness with hazards'],
   ['robustness.no-hang', 'robustness with hazards'],
 ];
+/** The rules the ABI round trip runs (policies/upstream.json, area abi). */
+const ABI_AREA = 'abi';
+/** The snapshot taint.debug-write takes, and the copies the host gives taint.warn-once. */
+const SNAPSHOT = 'snapshot.json';
+const BASELINE = 'baseline.json';
+const TAMPERED = 'baseline-tampered.json';
 /** Per-test timeout inside the emulated guest (TCG is several times slower than the host). */
 const GUEST_TEST_TIMEOUT_MS = 30_000;
 /** The watchdog allows timeoutMs + grace of silence; a robustness test with hazards runs long under TCG. */
@@ -109,7 +123,13 @@ async function guest(argv) {
   const { values: o, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { robustness: { type: 'string' }, device: { type: 'string' }, 'pre-taint': { type: 'boolean', default: false } },
+    options: {
+      robustness: { type: 'string' },
+      device: { type: 'string' },
+      'pre-taint': { type: 'boolean', default: false },
+      snapshot: { type: 'boolean', default: false },
+      'abi-baseline': { type: 'boolean', default: false },
+    },
   });
   const share = process.env.FWCTL_VM_SHARE;
   if (!share) throw new Error('guest: FWCTL_VM_SHARE is not set (run through vm/fwctl-vm boot)');
@@ -181,17 +201,19 @@ async function guest(argv) {
   const hazards = Boolean(o.robustness);
   const timeoutMs = hazards ? ROBUSTNESS_TEST_TIMEOUT_MS : GUEST_TEST_TIMEOUT_MS;
   const allow = { taint: true, destructive: true, hazards };
-  const pool = new WorkerPool({ workers: kind === 'main' ? 2 : 1, timeoutMs, options: { allow } });
+  // The baseline (copied into the share by the host) goes to every target the pool makes: only the abi suite reads it.
+  const baseline = o['abi-baseline'] && existsSync(join(share, BASELINE)) ? join(share, BASELINE) : undefined;
+  const pool = new WorkerPool({ workers: kind === 'main' ? 2 : 1, timeoutMs, options: { allow, ...(baseline && { abiBaseline: baseline }) } });
 
   /** `fwctl-cts run` with test-end markers; reports into <share>/<dir>. */
-  const conformance = async ({ dir, targets, policy = 'upstream', suites }) => {
-    const cli = `fwctl-cts run ${targets.map((t) => `--target ${t}`).join(' ')} --allow-taint --allow-destructive${hazards ? ' --allow-hazards' : ''} --timeout ${timeoutMs}${policy === 'upstream' ? '' : ` --policy ${policy}`}${suites ? suites.map((s) => ` --suite ${s}`).join('') : ''} --report-dir ${dir}`;
+  const conformance = async ({ dir, targets, policy = 'upstream', suites, abiBaseline, ownPool }) => {
+    const cli = `fwctl-cts run ${targets.map((t) => `--target ${t}`).join(' ')} --allow-taint --allow-destructive${hazards ? ' --allow-hazards' : ''} --timeout ${timeoutMs}${policy === 'upstream' ? '' : ` --policy ${policy}`}${suites ? suites.map((s) => ` --suite ${s}`).join('') : ''}${abiBaseline ? ` --abi-baseline ${abiBaseline}` : ''} --report-dir ${dir}`;
     process.stdout.write(`(${cli})\n`);
     const report = await runConformance({
       targets,
       policy,
       suites,
-      pool,
+      ...(ownPool ? { workers: 1, timeoutMs, options: { allow, abiBaseline } } : { pool }),
       onResult: (r) => mark(`test :: ${r.target} :: ${r.id} :: ${r.outcome} :: ${Math.round(r.durationMs)}`),
     });
     const out = join(share, dir);
@@ -224,6 +246,26 @@ async function guest(argv) {
     } else if (kind === 'taint') {
       const rule = positionals[1];
       if (!TAINTING_RULES.includes(rule)) throw new Error(`guest: not a tainting taint rule: ${rule}`);
+      if (o.snapshot) {
+        // What a distribution would run before an update: the safe default (no --allow-*), every device.
+        await phase('snapshot', async () => {
+          const { takeSnapshot, writeSnapshot } = await import(dist('harness/cli/snapshot.js'));
+          process.stdout.write('(fwctl-cts snapshot --target dev:all -o snapshot.json)\n');
+          const snap = await takeSnapshot(['dev:all'], { allow: { taint: false, destructive: false, hazards: false } });
+          writeSnapshot(join(share, SNAPSHOT), snap);
+          return { snapshot: SNAPSHOT, devices: snap.devices.length, responses: snap.devices.reduce((n, d) => n + d.responses.length, 0) };
+        });
+      }
+      if (o['abi-baseline']) {
+        const abi = policyWith((r) => r.area === ABI_AREA, 'abi');
+        if (!baseline) {
+          await phase('abi-baseline', async () => ({ error: `no ${BASELINE} in the share: the snapshot boot wrote none` }));
+        } else {
+          await phase('abi-baseline', () => conformance({ dir: 'abi-baseline', targets: ['dev:all'], policy: abi, suites: ['abi'], abiBaseline: BASELINE }));
+          // The same comparison against a record it must reject: a pool of its own, since a pool's targets carry one baseline.
+          await phase('abi-baseline-tampered', () => conformance({ dir: 'abi-baseline-tampered', targets: [`dev:${device}`], policy: abi, suites: ['abi'], abiBaseline: join(share, TAMPERED), ownPool: true }));
+        }
+      }
       if (o['pre-taint']) {
         await phase('pre-taint', () => conformance({ dir: 'pre-taint', targets: [`dev:${device}`], policy: policyWith(PRE_TAINT_RULES, 'pre-taint'), suites: PRE_TAINT_SUITES }));
       }
@@ -338,8 +380,15 @@ async function host(argv) {
     // compete with main's). The robustness run (hazards allowed) follows the rule of the first,
     // which starts early; the rules that need a clean kernel but do not taint precede the
     // rule of the second.
+    // The first also takes the ABI snapshot; the last, booted once the first is done, compares against it.
+    const last = TAINTING_RULES.length - 1;
     TAINTING_RULES.forEach((rule, i) =>
-      boots.push({ name: rule, env: { FWCTL_CTS_VM_CPUS: '1' }, args: ['taint', rule, ...(i === 0 ? ['--robustness', o.robustness] : []), ...(i === 1 ? ['--pre-taint'] : [])] }),
+      boots.push({
+        name: rule,
+        env: { FWCTL_CTS_VM_CPUS: '1' },
+        args: ['taint', rule, ...(i === 0 ? ['--robustness', o.robustness, '--snapshot'] : []), ...(i === 1 ? ['--pre-taint'] : []), ...(i === last ? ['--abi-baseline'] : [])],
+        ...(i === last && { needs: TAINTING_RULES[0] }),
+      }),
     );
   }
   // Only what this script writes is replaced: --out may name a directory with other things in it.
@@ -347,11 +396,15 @@ async function host(argv) {
   const jobs = Number(o.jobs);
   say(`${boots.length} boot(s), ${jobs} at a time: ${boots.map((b) => b.name).join(', ')}`);
   const queue = [...boots];
+  const finished = new Map(boots.map((b) => [b.name, deferred()]));
   const lane = async () => {
     for (let b = queue.shift(); b; b = queue.shift()) {
+      // A boot that compares against another's snapshot waits for it (an earlier boot in the queue: no deadlock).
+      if (b.needs) await finished.get(b.needs)?.promise;
       b.dir = join(out, b.name);
       rmSync(b.dir, { recursive: true, force: true });
       mkdirSync(b.dir, { recursive: true });
+      if (b.needs) giveBaseline(join(out, b.needs, SNAPSHOT), b.dir);
       say(`boot ${b.name}: ${b.args.join(' ')}`);
       const t = performance.now();
       const boot = () => run(vm, ['boot', '--timeout', o.timeout, '--share', b.dir, '--console-log', join(b.dir, 'console.log'), '--', process.execPath, ...GUEST_NODE_FLAGS, 'vm/test-kernel.mjs', 'guest', ...b.args], join(b.dir, 'guest.log'), b.name, b.env);
@@ -372,6 +425,7 @@ async function host(argv) {
       b.exit = r;
       b.guest = readJson(join(b.dir, 'guest.json'));
       say(`boot ${b.name}: done in ${(b.wallMs / 1000).toFixed(1)} s, exit ${r}${r === 124 ? ' (timed out)' : r === 125 ? ' (the VM failed)' : ''}${r !== 0 ? `; see ${relative(ROOT, join(b.dir, 'guest.log'))}` : ''}`);
+      finished.get(b.name).resolve();
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, boots.length) }, lane));
@@ -381,6 +435,26 @@ async function host(argv) {
   writeFileSync(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   process.stdout.write(`\n${render(summary)}\n`);
   process.exitCode = summary.ok ? 0 : 1;
+}
+
+function deferred() {
+  let resolve;
+  const promise = new Promise((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/**
+ * Put another boot's snapshot into this boot's share: as it is (baseline.json),
+ * and with every stable response one byte longer (baseline-tampered.json): the
+ * device now looks as if a stable response shrank, which abi.stable-responses-grow
+ * must report. No snapshot, no files: the guest says so and the summary fails.
+ */
+function giveBaseline(snapshot, dir) {
+  const snap = readJson(snapshot);
+  if (!snap) return;
+  writeFileSync(join(dir, BASELINE), `${JSON.stringify(snap, null, 2)}\n`);
+  for (const d of snap.devices) for (const r of d.responses) if (r.stability === 'stable' && r.payload !== undefined) r.payload += '00';
+  writeFileSync(join(dir, TAMPERED), `${JSON.stringify(snap, null, 2)}\n`);
 }
 
 function usage(msg) {
@@ -556,7 +630,8 @@ function analyse(boots, { out, setupMs, wallMs }) {
   // Rules: merged over every phase (a taint rule skipped in the main run passed in its own boot).
   const rules = new Map();
   const tests = { total: 0, outcomes: {} };
-  for (const { phase, report } of reports) {
+  // The tampered-baseline phase must fail: it proves the comparison can, and is not a verdict on the kernel.
+  for (const { phase, report } of reports.filter((r) => r.phase !== 'abi-baseline-tampered')) {
     tests.total += report.summary.tests;
     for (const [k, v] of Object.entries(report.summary.outcomes)) tests.outcomes[k] = (tests.outcomes[k] ?? 0) + v;
     for (const rule of report.rules) {
@@ -590,6 +665,27 @@ function analyse(boots, { out, setupMs, wallMs }) {
   const mustRun = MUST_RUN.map(([id, what]) => ({ id, what, verdict: ran(rules.get(id)), devices: rules.get(id)?.devices }));
   const ranAll = boots.some((b) => b.name === 'main') && TAINTING_RULES.every((r) => boots.some((b) => b.name === r));
   if (ranAll) for (const m of mustRun) if (m.verdict !== 'pass') failures.push(`${m.id} (${m.what}) did not pass on the real kernel: ${m.verdict}`);
+
+  // The ABI round trip: a snapshot in one boot, the abi rules against it in another.
+  const snapBoot = boots.find((b) => b.name === TAINTING_RULES[0]);
+  const snapPhase = snapBoot?.guest?.phases.find((p) => p.name === 'snapshot');
+  const cmpBoot = boots.find((b) => b.needs);
+  const verdictsOf = (phase) => {
+    const r = reports.find((x) => x.phase === phase)?.report;
+    return r && Object.fromEntries(r.rules.map((x) => [x.id, x.verdict]));
+  };
+  const abiBaseline = snapBoot && cmpBoot && {
+    snapshot: snapPhase && { boot: snapBoot.name, devices: snapPhase.devices, responses: snapPhase.responses, durationMs: snapPhase.durationMs, file: relative(ROOT, join(snapBoot.dir, SNAPSHOT)) },
+    compared: { boot: cmpBoot.name, rules: verdictsOf('abi-baseline'), durationMs: cmpBoot.guest?.phases.find((p) => p.name === 'abi-baseline')?.durationMs },
+    tampered: { rules: verdictsOf('abi-baseline-tampered') },
+  };
+  if (abiBaseline) {
+    if (!abiBaseline.snapshot?.devices) failures.push(`abi baseline: ${snapBoot.name} recorded no device`);
+    const cmp = abiBaseline.compared.rules;
+    if (!cmp || !Object.values(cmp).includes('pass') || Object.values(cmp).some((v) => v === 'fail' || v === 'not-run')) failures.push(`abi baseline: the abi rules against the snapshot did not pass in ${cmpBoot.name}: ${JSON.stringify(cmp ?? 'no report')}`);
+    const bad = abiBaseline.tampered.rules;
+    if (bad?.['abi.stable-responses-grow'] !== 'fail') failures.push(`abi baseline: a record whose stable responses were longer did not fail abi.stable-responses-grow: ${JSON.stringify(bad ?? 'no report')}`);
+  }
 
   // The differential.
   const diffBoot = boots.find((b) => b.name === 'main');
@@ -645,6 +741,7 @@ function analyse(boots, { out, setupMs, wallMs }) {
     mustRun,
     differential,
     robustness,
+    abiBaseline,
     boots: boot,
   };
 }
@@ -673,6 +770,12 @@ function render(s) {
     const d = s.differential;
     L.push(`  differential ${d.targets.a} vs ${d.targets.b}: ${d.probes} probes, ${d.disagreements.length} disagreement(s), ${d.skipped} skipped, taint ${d.taintCompared ? 'compared' : 'not compared'} (${s.differential.file})`);
     for (const x of d.disagreements) L.push(`    DISAGREE ${x.probe}: ${x.fields.join(', ')}`);
+  }
+  if (s.abiBaseline) {
+    const a = s.abiBaseline;
+    const rules = (r) => (r ? Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ') : 'no report');
+    L.push(`  abi baseline: snapshot of ${a.snapshot?.devices ?? 0} device(s), ${a.snapshot?.responses ?? 0} responses in ${a.snapshot?.boot ?? '?'} (${sec(a.snapshot?.durationMs)}; ${a.snapshot?.file ?? 'none'}); compared in ${a.compared.boot} (${sec(a.compared.durationMs)}): ${rules(a.compared.rules)}`);
+    L.push(`    against a tampered copy (stable responses one byte longer): ${rules(a.tampered.rules)}`);
   }
   if (s.robustness) {
     L.push(`  robustness with hazards on ${s.robustness.targets.join(' ')}: ${Object.entries(s.robustness.rules).map(([k, v]) => `${k} ${v}`).join(', ')}; findings: ${s.robustness.findings.length || 'none'}`);

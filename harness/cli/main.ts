@@ -28,6 +28,8 @@ import { serve } from '../wire/server.js';
 import { VERSION } from '../version.js';
 import { runDifferential } from './differential.js';
 import { renderDryRun } from './dry-run.js';
+import { renderSnapshot, takeSnapshot, writeSnapshot } from './snapshot.js';
+import { loadSnapshot } from '../targets/baseline.js';
 import { takeInventory, renderInventory } from './inventory.js';
 import { ALL_MODELS, listRules } from './list.js';
 
@@ -112,6 +114,7 @@ type RunCliOptions = {
   progress: boolean;
   dryRun?: boolean;
   profile?: string;
+  abiBaseline?: string;
 } & AllowFlags;
 
 function kcidbOrigin(v: string): string {
@@ -158,6 +161,7 @@ export function buildProgram(): Command {
     .option('--kcidb-origin <name>', 'report.kcidb.json: the KCIDB origin of your CI system', kcidbOrigin)
     .option('--kcidb-build-id <id>', 'report.kcidb.json: the KCIDB build id of the kernel under test (<origin>:<id>); made up when absent')
     .option('--dry-run', 'print every RPC and scope the run would issue, and issue none (no reports are written)')
+    .option('--abi-baseline <file>', 'a snapshot (fwctl-cts snapshot) taken before a firmware or kernel update: the abi rules compare the devices against it')
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test; a 32-bit integer); a failure prints the seed and path to replay', intIn(...SEED_RANGE))
     .option('--robustness-runs <n>', `random inputs per robustness test (default ${ROBUSTNESS_RUNS_DEFAULT}, at most ${ROBUSTNESS_RUNS_RANGE[1]})`, intIn(...ROBUSTNESS_RUNS_RANGE))
     .option('--profile <id|file>', 'dev: targets: this profile instead of the kernel profile picked by device type and kernel release')
@@ -176,6 +180,7 @@ export function buildProgram(): Command {
       }
       loadPolicy(o.policy); // bad input fails before any work, and before the report directory is touched
       if (o.profile) process.env.FWCTL_CTS_PROFILE = loadProfile(o.profile) && o.profile; // workers inherit the environment
+      if (o.abiBaseline) loadSnapshot(o.abiBaseline);
       const expectations = o.expectations === undefined ? undefined : loadExpectations(o.expectations);
       // Workers inherit the environment; a bad variable is an error here, not in a test.
       if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed);
@@ -209,7 +214,7 @@ export function buildProgram(): Command {
         exclude: o.exclude,
         expectations,
         retries: o.retries,
-        options: { ...allowsFrom(o), dryRun: Boolean(o.dryRun) },
+        options: { ...allowsFrom(o), dryRun: Boolean(o.dryRun), ...(o.abiBaseline && { abiBaseline: o.abiBaseline }) },
         onResult: (r, planned) => {
           journal?.record(r);
           if (!bar) return;
@@ -234,6 +239,17 @@ export function buildProgram(): Command {
         throw e;
       }
       process.stdout.write(`${renderSummary(report, files)}\n`);
+    });
+
+  withAllowFlags(program
+    .command('snapshot'))
+    .description('record FWCTL_INFO and every stable-scope response of the devices, for run --abi-baseline after a firmware or kernel update')
+    .requiredOption('-t, --target <spec>', 'target to record (repeatable; dev:all records every device)', collect)
+    .requiredOption('-o, --output <file>', 'the snapshot file to write (JSON, schemas/snapshot.schema.json)')
+    .action(async (o: { target: string[]; output: string } & AllowFlags) => {
+      const snapshot = await takeSnapshot(o.target, allowsFrom(o));
+      writeSnapshot(o.output, snapshot);
+      process.stdout.write(renderSnapshot(snapshot, o.output));
     });
 
   program

@@ -40,6 +40,8 @@ export interface DiscoveredDevice {
   pci?: PciIds;
   /** The parent's `firmware_version` (CXL memdevs have one). */
   firmwareVersion?: string;
+  /** The parent's `serial` (CXL memdevs: the Device Serial Number), which names the device across reboots. */
+  serial?: string;
   /** From FWCTL_INFO (I-5) on an O_RDONLY descriptor. */
   deviceType?: number;
   /** deviceTypeName(deviceType), e.g. CXL. */
@@ -91,6 +93,7 @@ function describe(name: string, entry: string, sysfs: string, dev: string, info:
     out.parent = basename(parentPath);
     out.driver = linkName(join(parentPath, 'driver'));
     out.firmwareVersion = readAttr(join(parentPath, 'firmware_version'));
+    out.serial = readAttr(join(parentPath, 'serial'));
     out.pci = pciAncestor(parentPath, realOrSelf(sysfs));
   }
 

@@ -8,10 +8,12 @@
  * `hotplug`, exists only with `allows.destructive` on a cxl_test mock memdev
  * (digest §6), where unbinding is the kernel's own test of O-4.
  *
- * Parts left out on purpose: credentials and processes (need a second
- * process; the wire-protocol agent will bring them), resources, firmware,
- * deviceState, kernelDriver and functionReset (no generic way to observe them
- * on real hardware). Their tests skip with the reason, never pass.
+ * deviceState is a digest of what reading alone shows (harness/targets/observe.ts:
+ * every safe read-only probe of the profile; on CXL the supported-feature
+ * list and every readable feature). Parts left out on purpose: resources,
+ * firmware, kernelDriver and functionReset (no generic way to observe them on
+ * real hardware; `run --abi-baseline` stands in for a firmware switch that
+ * cannot be done). Their tests skip with the reason, never pass.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, realpathSync, constants as fsc, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -21,6 +23,8 @@ import { devTargets, discoverDevice, readTaint, type DiscoveredDevice, type Disc
 import * as libc from '../kernel/libc.js';
 import { ProcessMemory } from '../kernel/memory.js';
 import { kernelProfileFor, runningKernel } from '../profiles/kernel.js';
+import { ROOT } from '../paths.js';
+import type { Profile } from '../profiles/profile.js';
 import { FWCTL_RPC, deviceTypeName } from '../../uapi/fwctl.js';
 import type { TargetSpec } from './spec.js';
 import {
@@ -111,6 +115,7 @@ export class DevTarget implements Target {
       allows: { ...options.allow },
       shared: true,
       ...(found.firmwareVersion !== undefined && { fw: found.firmwareVersion }),
+      ...(found.serial !== undefined && { serial: found.serial }),
       ...(found.deviceType !== undefined && { expectedDeviceType: found.deviceType }),
       ...(capSysRawio !== undefined && { capSysRawio }),
       ...(profile !== undefined && { profile }),
@@ -146,6 +151,20 @@ export class DevTarget implements Target {
       const noRawio = `${setpriv} --inh-caps=-sys_rawio --bounding-set=-sys_rawio `;
       parts.credentials = { withoutRawio: async () => (await import('./exec.js')).lentAgentProcess(agent(noRawio), noRawio, () => this.node, this.callTimeoutMs) };
     }
+    const id = this.description.profile;
+    if (id) {
+      // Reads only, at scopes that never taint (R-3): safe on any device, so no --allow-* flag is needed. The
+      // observer, codecs and profile load on first use: agent children make a target too, never digest, and
+      // every module costs their start-up under emulation.
+      let profile: Profile | undefined;
+      parts.deviceState = {
+        digest: async () => {
+          const { digest, observeState, profileVarying } = await import('./observe.js');
+          profile ??= (await import('../profiles/profile.js')).loadProfile(id);
+          return digest(await observeState(this, profile), profileVarying(profile));
+        },
+      };
+    } else this.unavailable.deviceState = `no device profile for a ${this.description.model} device: nothing to observe it with`;
     const mock = this.hotplugState;
     if (mock) {
       parts.hotplug = {

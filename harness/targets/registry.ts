@@ -16,6 +16,12 @@ export async function createTarget(text: string, options: TargetOptions = SAFE):
     await real.dispose();
     return dry;
   }
+  const target = await make(text, options);
+  if (options.abiBaseline) (await import('./baseline.js')).attachBaseline(target, options.abiBaseline);
+  return target;
+}
+
+async function make(text: string, options: TargetOptions): Promise<Target> {
   const spec = parseTarget(text);
   switch (spec.kind) {
     case 'sim':

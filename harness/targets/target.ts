@@ -8,6 +8,8 @@
  * tests (bad pointers included) are expressible on every target.
  */
 
+import type { DeviceRecord } from '../generated/snapshot.js';
+
 /** A buffer in the target process's address space. `bytes` is the live content. */
 export interface UserBuffer {
   readonly addr: bigint;
@@ -133,6 +135,11 @@ export interface TargetParts {
     current(): Promise<string>;
     switch(version: string): Promise<void>;
   };
+  /**
+   * The device as recorded before a firmware or kernel update (`fwctl-cts snapshot`,
+   * `run --abi-baseline FILE`): the abi suite compares against it when the firmware cannot be switched.
+   */
+  abiBaseline?: { file: string; record(): Promise<DeviceRecord> };
   /** A digest of all device state, to prove a request changed nothing. */
   deviceState?: { digest(): Promise<string> };
   /** Start another process that can die with descriptors open. */
@@ -152,6 +159,8 @@ export interface TargetDescription {
   fw?: string;
   /** Device node name, e.g. 'fwctl0'. */
   device?: string;
+  /** A serial number that names the device across reboots and renumbering (sysfs `serial` of the parent). */
+  serial?: string;
   /** Reference-driver defects switched on (sim only). */
   defects?: string[];
   /** The uAPI device type the target claims, checked against FWCTL_INFO (I-5). */
@@ -183,6 +192,8 @@ export interface Allows {
 
 export interface TargetOptions {
   allow: Allows;
+  /** A snapshot file (`fwctl-cts snapshot`): targets whose device it holds get an `abiBaseline` part. */
+  abiBaseline?: string;
   /** A call to an out-of-process driver with no answer for this long means the driver hung. */
   callTimeoutMs?: number;
   /** Record the ioctls a run would issue and issue none (--dry-run). */

@@ -11,5 +11,5 @@ import { noCrash, noHang, noStateChange, robustness, robustnessTimeoutMs } from 
 describe('robustness', () => {
   check('robustness.no-crash', 'no malformed request crashes the kernel or kills the caller', { timeoutMs: robustnessTimeoutMs() }, async (t) => robustness(t, 'no-crash', noCrash));
   check('robustness.no-hang', 'every malformed request completes', { timeoutMs: robustnessTimeoutMs() }, async (t) => robustness(t, 'no-hang', noHang));
-  check('robustness.rejected-no-state-change', 'a rejected malformed request changes no device state', { requires: ['deviceState'], timeoutMs: robustnessTimeoutMs() }, async (t) => robustness(t, 'no-state-change', noStateChange));
+  check('robustness.rejected-no-state-change', 'a rejected malformed request changes no device state', { requires: ['deviceState'], exclusive: 'device', timeoutMs: robustnessTimeoutMs() }, async (t) => robustness(t, 'no-state-change', noStateChange));
 });

@@ -59,7 +59,8 @@ describe('scope', () => {
   });
 
   forEachItem('scope.read-only-honest', commands.filter((x) => x.effects === 'read-only' || x.effects === 'debug-read'), 'no catalogued command is declared read-only', (c) => {
-    check('scope.read-only-honest', `${c.name}, declared ${c.effects}, changes no device state`, { requires: ['deviceState'] }, async (t) => {
+    // Alone on a shared device: another test's write between the two digests would read as this command's.
+    check('scope.read-only-honest', `${c.name}, declared ${c.effects}, changes no device state`, { requires: ['deviceState'], exclusive: 'device' }, async (t) => {
       const state = t.part('deviceState');
       const fd = await t.open();
       const before = await state.digest();

@@ -26,6 +26,11 @@ export interface CheckOptions {
    * its stable id, `<rule>.<variant>` (harness/results/test-id.ts).
    */
   variant?: string;
+  /**
+   * Whether the test applies to the device at all (it skips 'not applicable: …' when not),
+   * asked before the parts: a rule the device cannot break is not applicable, whatever the target offers.
+   */
+  applies?: (t: Fixture) => Promise<void>;
 }
 
 /** What the runner reads off a mocha test. */
@@ -72,6 +77,7 @@ export function check(
     }, (e) => {
       if (meta.evidence.length < EVIDENCE_LIMIT) meta.evidence.push(e);
     }, (n) => meta.notices.push(n));
+    await opts.applies?.(t);
     for (const part of meta.requires) {
       if (!target.parts[part]) t.skip(target.unavailable?.[part] ?? `target ${target.description.kind}: does not provide '${part}'`);
     }

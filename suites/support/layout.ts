@@ -32,7 +32,11 @@ export function steadyOut(dev: Device, c: Command, out: Uint8Array): Buffer {
 
 /** The payload as ABI: volatile bytes and values (codec's and profile's) blanked. */
 export function layoutPayload(dev: Device, c: Command, response: Buffer): Buffer {
-  const payload = dev.codec.payload(response);
+  return layoutOf(dev, c, dev.codec.payload(response));
+}
+
+/** A payload (a recorded one: an ABI baseline's) as ABI, as layoutPayload. */
+export function layoutOf(dev: Device, c: Command, payload: Buffer): Buffer {
   const fromCodec = dev.codec.values?.(c.request) ?? [];
   const fromProfile = c.values ?? [];
   if (fromCodec === 'all' || fromProfile === 'all') return Buffer.alloc(payload.length);

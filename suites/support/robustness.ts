@@ -65,6 +65,11 @@ class Prober {
   private scratch?: { input: UserBuffer; out: UserBuffer; rpc: UserBuffer };
   /** Kernel log lines already seen. */
   private logged = 0;
+  /**
+   * The device state after the last probe: the next one's "before" (a digest costs several RPCs, and the
+   * test runs alone on its device). Forgotten after a hang, whose request may still land.
+   */
+  private lastDigest?: string;
   hangs = 0;
   /** Inputs sent, by outcome: the report's evidence of how much was tried. */
   readonly sent = { ok: 0, errno: 0, crash: 0, hang: 0 };
@@ -118,7 +123,7 @@ class Prober {
     if (!bytes || bytes.length < minLen || bytes.length > SCRATCH) return undefined;
     const state = this.watch.state ? this.t.target.parts.deviceState : undefined;
     const log = this.watch.log ? this.t.target.parts.kernelLog : undefined;
-    const before = await state?.digest();
+    const before = state && (this.lastDigest ?? (await state.digest()));
     scratch.input.bytes.fill(0);
     bytes.copy(scratch.input.bytes);
     const outLen = Math.min(input.command.outLen, SCRATCH);
@@ -138,10 +143,12 @@ class Prober {
       if (outcome.kind === 'hang') this.hangs++;
       this.proc = undefined; // that process is dead or stuck: the next input gets a new one
     }
+    const after = await state?.digest();
+    this.lastDigest = outcome.kind === 'hang' ? undefined : after;
     const fresh = (await log?.read(this.logged)) ?? [];
     this.logged += fresh.length;
     const oops = fresh.filter((l) => OOPS.test(l));
-    return { ...outcome, stateChanged: state ? (await state.digest()) !== before : false, oops };
+    return { ...outcome, stateChanged: state ? after !== before : false, oops };
   }
 }
 
