@@ -10,6 +10,8 @@
  * dev: target loads. Under the VM's emulated CPU, every module loaded costs
  * tens of milliseconds, and a test waits for its child.
  */
+import { FWCTL_INFO, decodeInfo, encodeInfo } from '../../uapi/fwctl.js';
+import { ioctlBuffer } from '../kernel/libc.js';
 import { DevTarget } from '../targets/dev.js';
 import { SAFE } from '../targets/target.js';
 import { serveAgent } from './agent.js';
@@ -28,4 +30,16 @@ try {
   process.exit(2);
 }
 // It also opens the machine's other fwctl nodes when asked: a worker lends one such child to all its tests.
-await serveAgent(target, SAFE.allow, { openPath: async (path) => target.openOther(path) });
+// Each has its own device type, which says which pointers its RPCs carry (harness/wire/guard.ts).
+await serveAgent(target, SAFE.allow, {
+  openPath: async (path) => {
+    const fd = await target.openOther(path);
+    return { fd, deviceType: deviceTypeOf(fd) };
+  },
+});
+
+/** FWCTL_INFO on the agent's own buffer (no device data): the device's uAPI type, or undefined. */
+function deviceTypeOf(fd: number): number | undefined {
+  const info = encodeInfo({});
+  return ioctlBuffer(fd, FWCTL_INFO, info).ret === 0 ? decodeInfo(info).out_device_type : undefined;
+}

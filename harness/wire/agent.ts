@@ -16,7 +16,7 @@ export async function serveAgent(target: Target, allow: Allows, opts: Omit<Serve
   const own = target.description.allows;
   const allows = { taint: own.taint && allow.taint, destructive: own.destructive && allow.destructive, hazards: own.hazards && allow.hazards };
   target.description.allows = allows;
-  const guard = new Guard({ allows, deviceType: target.description.expectedDeviceType, minInLen: minInLen(target.description.profile) });
+  const guard = new Guard({ allows, minInLen: minInLen(target.description.profile) });
   await serve(target, process.stdin, process.stdout, { ...opts, guard });
 }
 

@@ -105,8 +105,6 @@ export interface GuardSegment {
 export interface GuardOptions {
   /** What the operator unlocked (already intersected with what the target allows). */
   allows: Allows;
-  /** The uAPI device type (FWCTL_INFO), which says which inner structs carry pointers. */
-  deviceType?: number;
   /** Requests shorter than this are hazards (the profile's hazards.minInLen). */
   minInLen?: number;
 }
@@ -190,9 +188,9 @@ export class Guard {
    * gives the segment holding an address. Memory must already hold what the
    * peer sent with the call: the structs are read from it.
    */
-  ioctl(request: bigint, arg: bigint, find: (addr: bigint) => GuardSegment | undefined, rawio = true): void {
+  ioctl(request: bigint, arg: bigint, find: (addr: bigint) => GuardSegment | undefined, on: { rawio: boolean; deviceType: number | undefined }): void {
     if (request === BigInt(FWCTL_INFO)) return this.info(arg, find);
-    if (request === BigInt(FWCTL_RPC)) return this.rpc(arg, find, rawio);
+    if (request === BigInt(FWCTL_RPC)) return this.rpc(arg, find, on.rawio, on.deviceType);
     // Other numbers of fwctl's type (and of 0x9B, the D-2 probe): fwctl_fops_ioctl() answers ENOTTY before
     // it reads `arg` (drivers/fwctl/main.c), and no generic ioctl of do_vfs_ioctl() uses these type bytes.
     const type = Number((request >> 8n) & 0xffn);
@@ -210,7 +208,7 @@ export class Guard {
   }
 
   /** struct fwctl_rpc: the struct, in with in_len, out with out_len, the scope, hazards, inner pointers. */
-  private rpc(arg: bigint, find: (addr: bigint) => GuardSegment | undefined, rawio: boolean): void {
+  private rpc(arg: bigint, find: (addr: bigint) => GuardSegment | undefined, rawio: boolean, deviceType: number | undefined): void {
     const b = this.struct(arg, 'struct fwctl_rpc', find);
     if (!b || b.length < RPC_SIZE) return;
     const scope = b.readUInt32LE(RPC_OFF.scope);
@@ -231,12 +229,12 @@ export class Guard {
     if (inLen < minInLen && !this.opts.allows.hazards) {
       throw new Refused(`a ${inLen}-byte request is shorter than ${minInLen} bytes, a hazard for this device's kernel driver; needs --allow-hazards on the agent`);
     }
-    this.inner(input, find);
+    this.inner(input, find, deviceType);
   }
 
   /** Pointers inside the request, by device type (include/uapi/fwctl/*.h). */
-  private inner(input: Buffer, find: (addr: bigint) => GuardSegment | undefined): void {
-    switch (this.opts.deviceType) {
+  private inner(input: Buffer, find: (addr: bigint) => GuardSegment | undefined, deviceType: number | undefined): void {
+    switch (deviceType) {
       case DeviceType.MLX5:
       case DeviceType.CXL:
         return; // plain mailbox bytes: drivers/fwctl/mlx5/main.c and drivers/cxl/core/features.c copy no user pointers
@@ -255,7 +253,7 @@ export class Guard {
         return;
       }
       default:
-        throw new Refused(`device type ${this.opts.deviceType ?? 'unknown'}: the agent does not know which pointers its requests carry`);
+        throw new Refused(`device type ${deviceType ?? 'unknown'}: the agent does not know which pointers its requests carry`);
     }
   }
 

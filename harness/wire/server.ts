@@ -25,10 +25,16 @@ interface ProcState {
   memory: Map<bigint, Mapped>;
   /** Calls of this process, in order. */
   queue: Promise<void>;
-  /** Descriptors open() gave this process (the guard counts them). */
-  fds: Set<number>;
+  /** Descriptors open() gave this process, with their device's uAPI type (which pointers its RPCs carry). */
+  fds: Map<number, number | undefined>;
   /** Whether the process may have CAP_SYS_RAWIO (false: spawned without it). */
   rawio: boolean;
+}
+
+/** A descriptor on another device, and that device's uAPI type (FWCTL_INFO), which the guard needs. */
+export interface Opened {
+  fd: number;
+  deviceType?: number;
 }
 
 export interface ServeOptions {
@@ -43,7 +49,7 @@ export interface ServeOptions {
    * serves every fwctl device, so one process without CAP_SYS_RAWIO does for
    * all of a worker's tests (harness/targets/exec.ts, lentAgentProcess).
    */
-  openPath?: (path: string) => Promise<number>;
+  openPath?: (path: string) => Promise<number | Opened>;
   /**
    * An agent's checks on every call (harness/wire/guard.ts): the operator's
    * flags, fwctl ioctls only, pointers only into segments mapped through it,
@@ -55,7 +61,7 @@ export interface ServeOptions {
 export async function serve(first: Target, input: Readable, output: Writable, opts: ServeOptions = {}): Promise<void> {
   let target = first;
   const guard = opts.guard;
-  const fresh = (proc: Process, rawio = true): ProcState => ({ proc, memory: new Map(), queue: Promise.resolve(), fds: new Set(), rawio });
+  const fresh = (proc: Process, rawio = true): ProcState => ({ proc, memory: new Map(), queue: Promise.resolve(), fds: new Map(), rawio });
   const procs = new Map<number, ProcState>([[0, fresh(target, target.description.capSysRawio !== false)]]);
   let nextProc = 1;
   let greeted = false;
@@ -82,8 +88,10 @@ export async function serve(first: Target, input: Readable, output: Writable, op
         if (call.path !== undefined && (!opts.openPath || proc !== target)) return { error: 'this driver opens only its own device' };
         guard?.opening();
         try {
-          const fd = call.path !== undefined ? await opts.openPath!(call.path) : await proc.open();
-          st.fds.add(fd);
+          const own = target.description.expectedDeviceType;
+          const opened = call.path !== undefined ? await opts.openPath!(call.path) : { fd: await proc.open(), deviceType: own };
+          const { fd, deviceType } = typeof opened === 'number' ? { fd: opened, deviceType: undefined } : opened;
+          st.fds.set(fd, deviceType);
           return { ret: fd };
         } catch (e) {
           guard?.closed();
@@ -104,7 +112,7 @@ export async function serve(first: Target, input: Readable, output: Writable, op
           m.buf.bytes.set(m.shadow);
         }
         // Checked after the peer's bytes are in place, and nothing changes them until the call returns.
-        guard?.ioctl(unhex(call.request!), unhex(call.arg!), (addr) => segmentAt(memory, addr), st.rawio);
+        guard?.ioctl(unhex(call.request!), unhex(call.arg!), (addr) => segmentAt(memory, addr), { rawio: st.rawio, deviceType: st.fds.get(call.fd!) });
         const res = await proc.ioctl(call.fd!, Number(unhex(call.request!)), unhex(call.arg!));
         const mem: Segment[] = [];
         for (const [addr, m] of memory) {
