@@ -235,6 +235,9 @@ describe('agent security: ioctls, pointers and bounds (sim:cxl with every flag)'
     expectRefused(await a.ioctl(fd, FWCTL_RPC, A, [[A, long]]), /runs past segment/);
     const huge = encodeInfo({ size: 3 * 4096 }, 64);
     expectRefused(await a.ioctl(fd, FWCTL_INFO, A, [[A, huge]]), /size 12288.*runs past segment/);
+    // The fields the kernel copies must be the peer's bytes, not what lies past them in the page.
+    await a.map(A + 8n * PAGE, Buffer.alloc(8));
+    expectRefused(await a.ioctl(fd, FWCTL_INFO, A + 8n * PAGE, [[A + 8n * PAGE, encodeInfo({}, 8)]]), /first 24 bytes .* runs past the 8 bytes/);
   });
 
   it('passes deliberately bad pointers on to the kernel: the first page, the kernel half, a guard page (EFAULT)', async () => {
@@ -266,7 +269,7 @@ describe('agent security: ioctls, pointers and bounds (sim:cxl with every flag)'
       const base = A + (1n << 32n);
       const maps = Array.from({ length: LIMITS.segments }, (_, i) => b.call({ op: 'map', addr: hex(base + BigInt(i) * 2n * PAGE), size: 1 }));
       expect((await Promise.all(maps)).every((r) => r.ret === 0)).to.equal(true);
-      expectRefused(await b.call({ op: 'map', addr: hex(base - 2n * PAGE), size: 1 }), /at most 4096 segments/);
+      expectRefused(await b.call({ op: 'map', addr: hex(base - 2n * PAGE), size: 1 }), new RegExp(`at most ${LIMITS.segments} segments`));
       for (let i = 0; i < 64; i++) await b.call({ op: 'unmap', addr: hex(base + BigInt(i) * 2n * PAGE) });
       const big = (i: number) => b.call({ op: 'map', addr: hex(A + BigInt(i) * 1024n * PAGE), size: MAX_RPC_LEN });
       const n = LIMITS.mappedBytes / MAX_RPC_LEN;
@@ -285,12 +288,12 @@ describe('agent security: ioctls, pointers and bounds (sim:cxl with every flag)'
       await b.hello();
       const spawns = await Promise.all(Array.from({ length: LIMITS.processes }, () => b.call({ op: 'spawn', rawio: true })));
       expect(spawns.every((r) => typeof r.value === 'number')).to.equal(true);
-      expectRefused(await b.call({ op: 'spawn', rawio: true }), /at most 64 processes/);
+      expectRefused(await b.call({ op: 'spawn', rawio: true }), new RegExp(`at most ${LIMITS.processes} processes`));
       await b.call({ op: 'exit', proc: spawns[0]!.value });
       expect((await b.call({ op: 'spawn', rawio: false })).value).to.be.a('number');
       const opens = await Promise.all(Array.from({ length: LIMITS.descriptors }, () => b.call({ op: 'open' })));
       expect(opens.every((r) => typeof r.ret === 'number' && r.ret >= 0)).to.equal(true);
-      expectRefused(await b.call({ op: 'open' }), /at most 256 descriptors/);
+      expectRefused(await b.call({ op: 'open' }), new RegExp(`at most ${LIMITS.descriptors} descriptors`));
       await b.call({ op: 'close', fd: opens[0]!.ret });
       const again = await b.call({ op: 'open' });
       expect(again.ret).to.be.a('number');
@@ -322,6 +325,21 @@ describe('agent security: pds inner pointers (sim:pds)', function () {
       expectRefused(await send(encodeRpcPds({ inLen: 3 * 4096, inPayload: A + 6n * PAGE })), /pds in\.payload .* runs past segment/);
       const ok = await send(encodeRpcPds({ inLen: 16, inPayload: A + 6n * PAGE, outLen: 16, outPayload: A + 6n * PAGE }));
       expect([ok.refused, ok.error, typeof ok.ret]).to.deep.equal([undefined, undefined, 'number']);
+      await expectAlive(a, -1);
+    } finally {
+      await a.close();
+    }
+  });
+
+  it('refuses a pds request shorter than struct fwctl_rpc_pds even with --allow-hazards (the driver would take pointers from past it)', async () => {
+    const a = Agent.sim('sim:pds', '--allow-hazards');
+    try {
+      await a.hello();
+      const fd = (await a.call({ op: 'open' })).ret!;
+      await a.map(A, Buffer.alloc(32));
+      await a.map(A + 2n * PAGE, Buffer.alloc(40));
+      const rpc = encodeRpc({ scope: 0, in_len: 40, out_len: 0, in: A + 2n * PAGE });
+      expectRefused(await a.ioctl(fd, FWCTL_RPC, A, [[A, rpc]]), /pds request needs 48 bytes/);
       await expectAlive(a, -1);
     } finally {
       await a.close();

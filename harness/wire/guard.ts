@@ -40,7 +40,7 @@ export const LIMITS = {
   segments: 4096,
   mappedBytes: 64 * 1024 * 1024,
   /** Processes started with `spawn` and alive at once. */
-  processes: 64,
+  processes: 32,
   /** Descriptors open at once, over all processes. */
   descriptors: 256,
 } as const;
@@ -240,14 +240,17 @@ export class Guard {
         return; // plain mailbox bytes: drivers/fwctl/mlx5/main.c and drivers/cxl/core/features.c copy no user pointers
       case DeviceType.PDS: {
         // struct fwctl_rpc_pds: pdsfc_fw_rpc() memdup_user()s in.payload and copy_to_user()s out.payload.
-        if (input.length < PDS_RPC_SIZE) return; // a short request is the hazard check's business
+        // A shorter request (or one past the peer's bytes) would have the driver take pointers from bytes
+        // nobody checked (digest §3 hazard: read past the request).
+        if (input.length < PDS_RPC_SIZE) throw new Refused(`a pds request needs ${PDS_RPC_SIZE} bytes of the peer's own (struct fwctl_rpc_pds), not ${input.length}`);
         this.range(input.readBigUInt64LE(PDS_RPC_OFF.in_payload), input.readUInt32LE(PDS_RPC_OFF.in_len), 'pds in.payload (in.len bytes)', find);
         this.range(input.readBigUInt64LE(PDS_RPC_OFF.out_payload), input.readUInt32LE(PDS_RPC_OFF.out_len), 'pds out.payload (out.len bytes)', find);
         return;
       }
       case DeviceType.BNXT: {
-        const reqType = input.length >= 2 ? input.readUInt16LE(0) : undefined;
-        if (reqType !== undefined && BNXT_DMA_REQ_TYPES.has(reqType)) {
+        if (input.length < 2) throw new Refused(`a bnxt request needs its 2-byte req_type in the peer's own bytes`);
+        const reqType = input.readUInt16LE(0);
+        if (BNXT_DMA_REQ_TYPES.has(reqType)) {
           throw new Refused(`bnxt req_type 0x${reqType.toString(16)} carries DMA addresses of user memory, which the agent does not check`);
         }
         return;
@@ -266,10 +269,17 @@ export class Guard {
     if (!this.range(arg, 4, `${what} (its size field)`, find)) return undefined;
     const seg = find(arg)!;
     const at = Number(arg - seg.addr);
+    const peerBytes = (n: number, field: string) => {
+      if (at + n > seg.bytes.length) throw new Refused(`${what}: ${field} at 0x${arg.toString(16)} runs past the ${seg.size} bytes of segment 0x${seg.addr.toString(16)}`);
+    };
+    peerBytes(4, 'its size field');
     const size = seg.bytes.readUInt32LE(at);
+    // The tail past the kernel's struct is only read (check_zeroed_user()): it may run into the guard page.
     this.range(arg, Math.max(4, size), `${what} (size ${size})`, find);
-    // Only the fields are read: what lies past the segment's bytes faults in the kernel.
-    return seg.bytes.subarray(at, Math.min(seg.bytes.length, at + Math.min(size, Math.max(INFO_SIZE, RPC_SIZE))));
+    // The fields the kernel copies must be the peer's own bytes: those are the ones checked here.
+    const fields = Math.min(size, Math.max(INFO_SIZE, RPC_SIZE));
+    peerBytes(fields, `its first ${fields} bytes`);
+    return seg.bytes.subarray(at, at + fields);
   }
 
   /**
