@@ -24,6 +24,12 @@ export interface Hello {
      * Every connection reaches the same device (real hardware): exclusive tests run alone.
      */
     shared?: boolean;
+    /**
+     * Why a part is not listed in parts (e.g. an agent started without the flag it needs): the skip reason.
+     */
+    unavailable?: {
+      [k: string]: string;
+    };
   };
   parts?: string[];
 }
@@ -66,6 +72,10 @@ export interface Reply {
   value?: unknown;
   killed?: string;
   error?: string;
+  /**
+   * With error: an agent refused the call (its flags, or a pointer, request or size it cannot check); nothing reached the device.
+   */
+  refused?: boolean;
 }
 export interface ProtocolFailure {
   type: "error";

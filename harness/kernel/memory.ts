@@ -29,9 +29,18 @@ const USER_TOP = 0x7fff_ffff_f000n;
 const ATTEMPTS = 64;
 
 interface Segment {
-  /** Bytes mapped at the buffer's address (whole pages; the guard is not mapped). */
+  /** Bytes mapped at the buffer's address (whole pages). */
   mapped: number;
+  /** A PROT_NONE guard page held after them (at a caller's address), or 0. */
+  guard: number;
 }
+
+/**
+ * The largest buffer: a Buffer view of more than this is a fatal error in
+ * koffi (issue 11: `map` of 4 GiB + a page killed the agent), and no fwctl
+ * call needs more than MAX_RPC_LEN (R-1).
+ */
+export const MAX_BUFFER = 64 * 1024 * 1024;
 
 /**
  * Each thread starts its search in its own terabyte above the reference base
@@ -51,11 +60,14 @@ export class ProcessMemory {
    */
   alloc(sizeOrInit: number | Uint8Array, at?: bigint): UserBuffer {
     const size = typeof sizeOrInit === 'number' ? sizeOrInit : sizeOrInit.length;
-    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`bad buffer size ${size}`);
+    if (!Number.isSafeInteger(size) || size < 0 || size > MAX_BUFFER) throw new RangeError(`bad buffer size ${size} (at most ${MAX_BUFFER})`);
     const mapped = Math.max(1, Math.ceil(size / PAGE)) * PAGE;
     const prot = size === 0 ? PROT_NONE : PROT_READ | PROT_WRITE;
     const addr = at === undefined ? this.place(mapped, prot) : this.placeAt(at, mapped, prot);
-    this.segments.set(addr, { mapped });
+    // At a caller's address (the agent's peer chose it), the guard page is held too, so nothing
+    // else can be mapped there: a pointer that runs off the buffer faults (harness/wire/guard.ts).
+    const guard = at !== undefined && size > 0 ? this.holdGuard(addr, mapped) : 0;
+    this.segments.set(addr, { mapped, guard });
     const end = addr + BigInt(mapped) + PAGE_SIZE; // + the guard page
     if (end > this.next) this.next = end;
     const bytes = view(addr, size);
@@ -68,13 +80,25 @@ export class ProcessMemory {
     const seg = this.segments.get(buf.addr);
     if (!seg) return;
     this.segments.delete(buf.addr);
-    munmap(buf.addr, seg.mapped);
+    munmap(buf.addr, seg.mapped + seg.guard);
   }
 
   /** Unmap every buffer (target dispose). */
   freeAll(): void {
-    for (const [addr, seg] of this.segments) munmap(addr, seg.mapped);
+    for (const [addr, seg] of this.segments) munmap(addr, seg.mapped + seg.guard);
     this.segments.clear();
+  }
+
+  /** Map the page after [addr, addr+mapped) PROT_NONE; if it is taken, undo the buffer and say so. */
+  private holdGuard(addr: bigint, mapped: number): number {
+    const at = addr + BigInt(mapped);
+    const r = this.map(at, PAGE, PROT_NONE);
+    if ('errno' in r) {
+      munmap(addr, mapped);
+      const why = r.errno === 'EEXIST' ? 'it is already mapped in this process' : r.errno;
+      throw new CtsError('CTS_E_INTERNAL', `cannot hold the guard page at 0x${at.toString(16)} after a buffer: ${why}`);
+    }
+    return PAGE;
   }
 
   /** The caller chose the address: map exactly there, or fail saying why. */

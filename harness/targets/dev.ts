@@ -142,14 +142,17 @@ export class DevTarget implements Target {
     };
     if (kmsgReadable()) parts.kernelLog = { read: async (from = 0) => readKmsg().slice(from) };
     // Other processes are agent children on this device (harness/wire/agent-process.ts); without CAP_SYS_RAWIO via setpriv.
-    const agent = (prefix = '') => `${prefix}${shellQuote(process.execPath)} ${AGENT_NODE_FLAGS.join(' ')} ${shellQuote(AGENT_ENTRY)} ${shellQuote(this.description.spec)}`;
+    // The child enforces what this run unlocked (harness/wire/guard.ts), so it gets the same flags.
+    const a = this.description.allows;
+    const flags = [a.taint && '--allow-taint', a.destructive && '--allow-destructive', a.hazards && '--allow-hazards'].filter(Boolean).join(' ');
+    const agent = (prefix = '') => `${prefix}${shellQuote(process.execPath)} ${AGENT_NODE_FLAGS.join(' ')} ${shellQuote(AGENT_ENTRY)} ${shellQuote(this.description.spec)} ${flags}`;
     parts.processes = { spawn: async () => (await import('./exec.js')).agentProcess(agent(), this.callTimeoutMs) };
     const setpriv = setprivPath();
     if (this.description.capSysRawio && setpriv) {
       // Kept by the worker and lent to one test at a time: tests need a process without the capability, not a
       // fresh one (processes.spawn stays fresh: those tests watch a process exit).
       const noRawio = `${setpriv} --inh-caps=-sys_rawio --bounding-set=-sys_rawio `;
-      parts.credentials = { withoutRawio: async () => (await import('./exec.js')).lentAgentProcess(agent(noRawio), noRawio, () => this.node, this.callTimeoutMs) };
+      parts.credentials = { withoutRawio: async () => (await import('./exec.js')).lentAgentProcess(agent(noRawio), `${noRawio}${flags}`, () => this.node, this.callTimeoutMs) };
     }
     const id = this.description.profile;
     if (id) {

@@ -11,11 +11,13 @@ import { PROFILES_DIR } from '../profiles/profile.js';
 import { existsSync } from 'node:fs';
 import type { TargetSpec } from './spec.js';
 import {
+  CallRefused,
   PAGE_SIZE,
   ProcessKilled,
   SyscallError,
   USER_MEMORY_BASE,
   type ChildProcess,
+  type PartName,
   type SyscallResult,
   type Target,
   type TargetDescription,
@@ -45,7 +47,7 @@ class ExecProcess implements TargetProcess {
   protected async call(msg: Omit<Parameters<WireClient['call']>[0], 'proc'>): Promise<Reply> {
     const r = await this.client.call({ ...msg, proc: this.proc });
     if (r.killed !== undefined) throw new ProcessKilled(r.killed);
-    if (r.error !== undefined) throw new Error(`the driver could not ${msg.op}: ${r.error}`);
+    if (r.error !== undefined) throw new (r.refused ? CallRefused : Error)(`the driver could not ${msg.op}: ${r.error}`);
     return r;
   }
 
@@ -129,6 +131,8 @@ function result(r: Reply): SyscallResult {
 export class ExecTarget extends ExecProcess implements Target {
   readonly description: TargetDescription;
   readonly parts: TargetParts;
+  /** The driver's reasons for parts it does not offer (an agent without the flag they need). */
+  readonly unavailable: Partial<Record<PartName, string>>;
 
   private readonly canReset: boolean;
 
@@ -155,6 +159,7 @@ export class ExecTarget extends ExecProcess implements Target {
       ...(d?.shared && { shared: true }),
     };
     this.parts = this.partsFrom(new Set(hello.parts ?? []));
+    this.unavailable = (d?.unavailable ?? {}) as Partial<Record<PartName, string>>;
   }
 
   /** Start the driver, or reuse this worker's running one for the same target. */

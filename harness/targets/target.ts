@@ -69,6 +69,18 @@ export class ProcessKilled extends Error {
   }
 }
 
+/**
+ * An agent refused the call (docs/wire-protocol.md "Security"): its operator
+ * did not unlock it, or it could not check a pointer, request or size.
+ * Nothing reached the device; a test that meets one fails with it.
+ */
+export class CallRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CallRefused';
+  }
+}
+
 /** The driver behind the target died (an exec driver exited): its tests are crashes. */
 export class TargetDied extends Error {
   constructor(message: string) {

@@ -1,14 +1,37 @@
 /**
  * The agent: one target (a real device) served over the wire protocol on
  * stdin/stdout, so a harness elsewhere (`exec:ssh host fwctl-cts agent …`)
- * or another process on this machine can drive it.
+ * or another process on this machine can drive it. It is a security
+ * boundary (docs/wire-protocol.md "Security"): its own flags decide, and
+ * every call is checked (harness/wire/guard.ts), whatever the peer claims.
  */
+import { readFileSync } from 'node:fs';
+import { ROOT } from '../paths.js';
 import type { Allows, Target } from '../targets/target.js';
+import { Guard } from './guard.js';
 import { serve, type ServeOptions } from './server.js';
 
-export async function serveAgent(target: Target, allow: Allows, opts: ServeOptions = {}): Promise<void> {
+export async function serveAgent(target: Target, allow: Allows, opts: Omit<ServeOptions, 'guard'> = {}): Promise<void> {
   // The agent's operator decides what the harness may do, whatever the target would allow.
   const own = target.description.allows;
-  target.description.allows = { taint: own.taint && allow.taint, destructive: own.destructive && allow.destructive, hazards: own.hazards && allow.hazards };
-  await serve(target, process.stdin, process.stdout, opts);
+  const allows = { taint: own.taint && allow.taint, destructive: own.destructive && allow.destructive, hazards: own.hazards && allow.hazards };
+  target.description.allows = allows;
+  const guard = new Guard({ allows, minInLen: minInLen(target.description.profile) });
+  await serve(target, process.stdin, process.stdout, { ...opts, guard });
+}
+
+/**
+ * The profile's hazard bound (requests shorter than this may crash the
+ * kernel driver). Read directly, not through the profile loader: the agent
+ * children of a dev: target load as little as they can (agent-process.ts).
+ */
+function minInLen(profile: string | undefined): number | undefined {
+  if (profile === undefined || !/^[a-z0-9-]+$/.test(profile)) return undefined;
+  try {
+    const json = JSON.parse(readFileSync(`${ROOT}profiles/${profile}.json`, 'utf8')) as { hazards?: { minInLen?: unknown } };
+    const n = json.hazards?.minInLen;
+    return typeof n === 'number' ? n : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -7,12 +7,15 @@
 import type { Readable, Writable } from 'node:stream';
 import { ProcessKilled, SyscallError, type Target, type TargetProcess, type UserBuffer } from '../targets/target.js';
 import { VERSION } from '../version.js';
+import { Refused, mappedBytes, type Guard, type GuardSegment } from './guard.js';
 import { MAX_LINE, PROTOCOL, hex, parseMessage, readLines, unhex, writeMessage, type Call, type Reply, type Segment } from './protocol.js';
 
 type Process = TargetProcess & { exit?(): Promise<void>; dispose?(): Promise<void> };
 
 interface Mapped {
   buf: UserBuffer;
+  /** The bytes the peer asked for. */
+  size: number;
   /** The content the harness last saw: after a call, only segments that differ travel back. */
   shadow: Buffer;
 }
@@ -22,6 +25,16 @@ interface ProcState {
   memory: Map<bigint, Mapped>;
   /** Calls of this process, in order. */
   queue: Promise<void>;
+  /** Descriptors open() gave this process, with their device's uAPI type (which pointers its RPCs carry). */
+  fds: Map<number, number | undefined>;
+  /** Whether the process may have CAP_SYS_RAWIO (false: spawned without it). */
+  rawio: boolean;
+}
+
+/** A descriptor on another device, and that device's uAPI type (FWCTL_INFO), which the guard needs. */
+export interface Opened {
+  fd: number;
+  deviceType?: number;
 }
 
 export interface ServeOptions {
@@ -36,12 +49,20 @@ export interface ServeOptions {
    * serves every fwctl device, so one process without CAP_SYS_RAWIO does for
    * all of a worker's tests (harness/targets/exec.ts, lentAgentProcess).
    */
-  openPath?: (path: string) => Promise<number>;
+  openPath?: (path: string) => Promise<number | Opened>;
+  /**
+   * An agent's checks on every call (harness/wire/guard.ts): the operator's
+   * flags, fwctl ioctls only, pointers only into segments mapped through it,
+   * bounded memory, processes and descriptors. A refusal is an `error` reply.
+   */
+  guard?: Guard;
 }
 
 export async function serve(first: Target, input: Readable, output: Writable, opts: ServeOptions = {}): Promise<void> {
   let target = first;
-  const procs = new Map<number, ProcState>([[0, { proc: target, memory: new Map(), queue: Promise.resolve() }]]);
+  const guard = opts.guard;
+  const fresh = (proc: Process, rawio = true): ProcState => ({ proc, memory: new Map(), queue: Promise.resolve(), fds: new Map(), rawio });
+  const procs = new Map<number, ProcState>([[0, fresh(target, target.description.capSysRawio !== false)]]);
   let nextProc = 1;
   let greeted = false;
   const send = (r: Reply) => writeMessage(output, r);
@@ -52,8 +73,10 @@ export async function serve(first: Target, input: Readable, output: Writable, op
     const { proc, memory } = st;
     switch (call.op) {
       case 'map': {
-        const buf = proc.alloc(call.size ?? 0, unhex(call.addr!));
-        memory.set(buf.addr, { buf, shadow: Buffer.alloc(buf.bytes.length) });
+        const size = call.size ?? 0;
+        guard?.map(unhex(call.addr!), size, segments(memory));
+        const buf = proc.alloc(size, unhex(call.addr!));
+        memory.set(buf.addr, { buf, size, shadow: Buffer.alloc(buf.bytes.length) });
         return { ret: 0 };
       }
       case 'unmap': {
@@ -61,16 +84,26 @@ export async function serve(first: Target, input: Readable, output: Writable, op
         if (m) (proc.free(m.buf), memory.delete(m.buf.addr));
         return { ret: 0 };
       }
-      case 'open':
+      case 'open': {
         if (call.path !== undefined && (!opts.openPath || proc !== target)) return { error: 'this driver opens only its own device' };
+        guard?.opening();
         try {
-          return { ret: call.path !== undefined ? await opts.openPath!(call.path) : await proc.open() };
+          const own = target.description.expectedDeviceType;
+          const opened = call.path !== undefined ? await opts.openPath!(call.path) : { fd: await proc.open(), deviceType: own };
+          const { fd, deviceType } = typeof opened === 'number' ? { fd: opened, deviceType: undefined } : opened;
+          st.fds.set(fd, deviceType);
+          return { ret: fd };
         } catch (e) {
+          guard?.closed();
           if (e instanceof SyscallError) return { ret: -1, errno: e.errno };
           throw e;
         }
-      case 'close':
-        return proc.close(call.fd!);
+      }
+      case 'close': {
+        const r = await proc.close(call.fd!);
+        if (st.fds.delete(call.fd!)) guard?.closed();
+        return r;
+      }
       case 'ioctl': {
         for (const seg of call.mem ?? []) {
           const m = memory.get(unhex(seg.addr));
@@ -78,6 +111,8 @@ export async function serve(first: Target, input: Readable, output: Writable, op
           m.shadow.set(Buffer.from(seg.data, 'base64'));
           m.buf.bytes.set(m.shadow);
         }
+        // Checked after the peer's bytes are in place, and nothing changes them until the call returns.
+        guard?.ioctl(unhex(call.request!), unhex(call.arg!), (addr) => segmentAt(memory, addr), { rawio: st.rawio, deviceType: st.fds.get(call.fd!) });
         const res = await proc.ioctl(call.fd!, Number(unhex(call.request!)), unhex(call.arg!));
         const mem: Segment[] = [];
         for (const [addr, m] of memory) {
@@ -93,26 +128,38 @@ export async function serve(first: Target, input: Readable, output: Writable, op
         return ops.call(call.fd!, call.name!);
       }
       case 'spawn': {
-        const child = call.rawio === false ? await target.parts.credentials?.withoutRawio() : await target.parts.processes?.spawn();
+        guard?.spawning();
+        let child: Process | undefined;
+        try {
+          child = call.rawio === false ? await target.parts.credentials?.withoutRawio() : await target.parts.processes?.spawn();
+        } finally {
+          if (!child) guard?.exited();
+        }
         if (!child) return { error: `cannot spawn a process${call.rawio === false ? ' without CAP_SYS_RAWIO' : ''}` };
         const id = nextProc++;
-        procs.set(id, { proc: child, memory: new Map(), queue: Promise.resolve() });
+        procs.set(id, fresh(child, call.rawio !== false));
         return { value: id };
       }
       case 'exit':
+        // Accounted at once: the process is gone for the peer even while its exit runs.
+        if (procs.delete(call.proc)) {
+          guard?.closed(st.fds.size);
+          if (call.proc !== 0) guard?.exited();
+        }
         await (proc.exit ?? proc.dispose)?.call(proc);
-        procs.delete(call.proc);
         return { ret: 0 };
       case 'reset': {
         if (!opts.fresh) return { error: 'this driver cannot start over' };
         await target.dispose();
         target = await opts.fresh();
         procs.clear();
-        procs.set(0, { proc: target, memory: new Map(), queue: Promise.resolve() });
+        guard?.forget();
+        procs.set(0, fresh(target, target.description.capSysRawio !== false));
         nextProc = 1;
         return { ret: 0 };
       }
       case 'part': {
+        guard?.part(call.part!, call.method!);
         const part = (target.parts as Record<string, Record<string, (...a: unknown[]) => Promise<unknown>> | undefined>)[call.part!];
         const method = part?.[call.method!];
         if (!method) return { error: `no part method ${call.part}.${call.method}` };
@@ -129,6 +176,7 @@ export async function serve(first: Target, input: Readable, output: Writable, op
         send({ type: 'reply', id: call.id, ...(await handle(call)) });
       } catch (e) {
         if (e instanceof ProcessKilled) send({ type: 'reply', id: call.id, killed: e.reason });
+        else if (e instanceof Refused) send({ type: 'reply', id: call.id, error: e.message, refused: true });
         else send({ type: 'reply', id: call.id, error: (e as Error).message });
       }
     };
@@ -156,6 +204,9 @@ export async function serve(first: Target, input: Readable, output: Writable, op
       }
       greeted = true;
       const d = target.description;
+      // Optional methods are listed as '<part>.<method>'; an agent lists only what its flags let it serve.
+      const all = [...Object.keys(target.parts), ...(target.parts.taint?.reset ? ['taint.reset'] : []), ...(opts.fresh ? ['reset'] : [])];
+      const { parts, unavailable } = guard ? guard.offered(all) : { parts: all, unavailable: {} };
       writeMessage(output, {
         type: 'hello',
         protocol: PROTOCOL,
@@ -170,9 +221,9 @@ export async function serve(first: Target, input: Readable, output: Writable, op
           ...(d.capSysRawio !== undefined && { capSysRawio: d.capSysRawio }),
           allows: d.allows,
           ...(d.shared && { shared: true }),
+          ...(Object.keys(unavailable).length && { unavailable }),
         },
-        // Optional methods are listed as '<part>.<method>'.
-        parts: [...Object.keys(target.parts), ...(target.parts.taint?.reset ? ['taint.reset'] : []), ...(opts.fresh ? ['reset'] : [])],
+        parts,
       });
     } else if (msg.type === 'call' && greeted) {
       onCall(msg);
@@ -183,4 +234,16 @@ export async function serve(first: Target, input: Readable, output: Writable, op
   // End of input: the harness is done. Calls still running (a hung device) are abandoned.
   await new Promise<void>((resolve) => input.on('end', resolve).on('close', resolve));
   await target.dispose().catch(() => undefined);
+}
+
+function segments(memory: Map<bigint, Mapped>): GuardSegment[] {
+  return [...memory.values()].map((m) => ({ addr: m.buf.addr, size: m.size, bytes: m.buf.bytes }));
+}
+
+/** The segment holding `addr`, if any. */
+function segmentAt(memory: Map<bigint, Mapped>, addr: bigint): GuardSegment | undefined {
+  for (const m of memory.values()) {
+    if (addr >= m.buf.addr && addr < m.buf.addr + BigInt(mappedBytes(m.size))) return { addr: m.buf.addr, size: m.size, bytes: m.buf.bytes };
+  }
+  return undefined;
 }

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { ROBUSTNESS_RUNS_DEFAULT, robustnessEnv } from '../../harness/env.js';
 import type { Command } from '../../harness/profiles/profile.js';
-import { ProcessKilled, type TargetProcess, type UserBuffer } from '../../harness/targets/target.js';
+import { CallRefused, ProcessKilled, type TargetProcess, type UserBuffer } from '../../harness/targets/target.js';
 import { FWCTL_RPC, RPC_SIZE, encodeRpc, scopeName } from '../../uapi/fwctl.js';
 import type { Fixture } from './fixture.js';
 
@@ -133,10 +133,14 @@ class Prober {
       (r) => ({ kind: r.ret === 0 ? 'ok' : 'errno', errno: r.errno }) as const,
       (e: unknown) => {
         if (e instanceof ProcessKilled) return { kind: 'crash', errno: e.reason } as const;
+        // An agent refused a pointer it cannot check (a mutated inner length or address): not sent.
+        if (e instanceof CallRefused) return { kind: 'refused' } as const;
         throw e;
       },
     );
     const outcome = (await settledNow(call)) ?? (await withHangTimeout(call, this.hangMs));
+    // A refused input never reached the device: not sent, not counted.
+    if (outcome.kind === 'refused') return undefined;
     this.sent[outcome.kind]++;
     this.lastBytes = bytes;
     if (outcome.kind === 'crash' || outcome.kind === 'hang') {
