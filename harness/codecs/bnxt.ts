@@ -32,7 +32,8 @@ type BnxtRequest = {
   targetId?: number;
   valueAt?: number;
   objectIdAt?: number;
-  dma?: { at: number; size: number; data?: string; valueAt?: number }[];
+  /** `bytes` is `size` as the kernel profiles spell it; `dir` and `lenAt` document the field. */
+  dma?: { at: number; size?: number; bytes?: number; dir?: string; lenAt?: number; data?: string; valueAt?: number }[];
 };
 
 export const bnxtCodec: Codec = {
@@ -52,7 +53,7 @@ export const bnxtCodec: Codec = {
     put(input, 'value', r.valueAt);
     put(input, 'objectId', r.objectIdAt);
     for (const f of r.dma ?? []) {
-      const data = Buffer.alloc(f.size);
+      const data = Buffer.alloc(f.size ?? f.bytes ?? 0);
       Buffer.from(f.data ?? '', 'hex').copy(data);
       put(data, 'value', f.valueAt);
       input.writeBigUInt64LE(mem.alloc(data).addr, f.at);

@@ -154,6 +154,14 @@ export type HexBytes = string;
  * via the `definition` "Uuid".
  */
 export type Uuid = string;
+/**
+ * Default 0xffff (poll): what bnxt_en and the kernel doc use.
+ */
+export type U161 = number;
+/**
+ * Default 0xffff: this function.
+ */
+export type U162 = number;
 
 /**
  * This interface was referenced by `undefined`'s JSON-Schema
@@ -313,6 +321,795 @@ export interface PdsRequest {
 export interface BnxtRequest {
   reqType: U16;
   body?: HexBytes;
+  cmplRing?: U161;
+  targetId?: U162;
+  /**
+   * Request byte where the run's value goes.
+   */
+  valueAt?: number;
+  /**
+   * Request byte where the object id goes.
+   */
+  objectIdAt?: number;
+  /**
+   * DMA commands (FWCTL_BNXT_DMA_COMMANDS): one user buffer per address field of the request.
+   *
+   * @maxItems 8
+   */
+  dma?:
+    | []
+    | [
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        }
+      ]
+    | [
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        }
+      ]
+    | [
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        }
+      ]
+    | [
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        }
+      ]
+    | [
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        }
+      ]
+    | [
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        }
+      ]
+    | [
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        }
+      ]
+    | [
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        },
+        {
+          /**
+           * Request byte of the le64 address.
+           */
+          at: number;
+          /**
+           * Buffer bytes (FWCTL_BNXT_MAX_DMABUF is 64 KiB).
+           */
+          size?: number;
+          /**
+           * The same as size (kernel profiles).
+           */
+          bytes?: number;
+          dir?: "to-device" | "from-device";
+          /**
+           * Request byte of the length field.
+           */
+          lenAt?: number;
+          data?: HexBytes;
+          valueAt?: number;
+        }
+      ];
 }
 /**
  * Every request of a cxl profile is a CxlRequest.
