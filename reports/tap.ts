@@ -174,9 +174,10 @@ function yamlList(key: string, items: readonly string[]): string[] {
 /** A KTAP result line, preceded by `# ` diagnostic lines for a failure, as kernel tests print them. */
 /** The directive of a passing or excused KTAP / kselftest result: SKIP, XFAIL, or a note. */
 function ktapDirective(t: TestEntry): string {
-  if (t.outcome === 'skip') return ` # SKIP${t.skipReason ? ` ${ktapName(t.skipReason)}` : ''}`;
-  if (isExpectedFailure(t)) return ` # XFAIL ${ktapName(outcomeNote(t))}`;
-  return outcomeNote(t) ? ` # ${ktapName(outcomeNote(t))}` : '';
+  // After the directive a reason may hold '#'; it is only made one inert line.
+  if (t.outcome === 'skip') return ` # SKIP${t.skipReason ? ` ${oneLine(t.skipReason)}` : ''}`;
+  if (isExpectedFailure(t)) return ` # XFAIL ${oneLine(outcomeNote(t))}`;
+  return outcomeNote(t) ? ` # ${oneLine(outcomeNote(t))}` : '';
 }
 
 function ktapResult(n: number, t: TestEntry): string[] {

@@ -106,13 +106,23 @@ process.on('exit', () => {
   }
 });
 
-/** Whether process `pid` is alive (EPERM: alive, someone else's). */
+/**
+ * Whether process `pid` is alive (EPERM: alive, someone else's). A zombie is not: a killed run
+ * whose parent died too may wait unreaped where PID 1 does not reap (a container), and it holds
+ * no lock.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ...", the state after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 

@@ -13,7 +13,7 @@ describe('coupling', () => {
   const dev = catalogue();
 
   forEachItem('coupling.config-after-reset', (dev?.commands ?? []).filter((x) => x.config), 'no catalogued command writes configuration the kernel driver reads', (c) => {
-    check('coupling.config-after-reset', `${c.name} changes ${c.config!.key} only at the next function reset`, { requires: ['kernelDriver', 'functionReset'], exclusive: 'device' }, async (t) => {
+    check('coupling.config-after-reset', `${c.name} changes ${c.config!.key} only at the next function reset`, { variant: c.name, requires: ['kernelDriver', 'functionReset'], exclusive: 'device' }, async (t) => {
       t.allow('destructive');
       if (scopeValue(c.minScope) >= 2) t.allow('taint');
       const kernel = t.part('kernelDriver');

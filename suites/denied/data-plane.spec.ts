@@ -9,7 +9,7 @@ import { check } from '../support/check.js';
 
 describe('denied', () => {
   forEachItem('denied.data-plane', catalogue()?.profile.denied ?? [], 'the profile lists no data-plane command', (probe) => {
-    check('denied.data-plane', `${probe.name} (${probe.overlaps ?? 'data plane'}) is refused at every scope`, async (t) => {
+    check('denied.data-plane', `${probe.name} (${probe.overlaps ?? 'data plane'}) is refused at every scope`, { variant: probe.name }, async (t) => {
       const state = t.target.parts.deviceState;
       const fd = await t.open();
       for (const s of t.scopes().filter((x) => x < 2 || t.target.description.allows.taint)) {

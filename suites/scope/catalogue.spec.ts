@@ -23,7 +23,7 @@ describe('scope', () => {
   const commands = dev?.commands ?? [];
 
   forEachItem('scope.rejected-below-minimum', commands.filter((x) => scopeValue(x.minScope) > 0), 'every catalogued command is allowed at CONFIGURATION', (c) => {
-    check('scope.rejected-below-minimum', `${c.name} is rejected below ${c.minScope}`, async (t) => {
+    check('scope.rejected-below-minimum', `${c.name} is rejected below ${c.minScope}`, { variant: c.name }, async (t) => {
       const { profile } = await t.device();
       const state = t.target.parts.deviceState;
       const fd = await t.open();
@@ -37,7 +37,7 @@ describe('scope', () => {
   });
 
   for (const c of commands) {
-    check('scope.accepted-at-and-above', `${c.name} is accepted at ${c.minScope} and every scope above`, async (t) => {
+    check('scope.accepted-at-and-above', `${c.name} is accepted at ${c.minScope} and every scope above`, { variant: c.name }, async (t) => {
       const fd = await t.open();
       const scopes = t.scopes(scopeValue(c.minScope)).filter((s) => mayUse(t, c, s));
       if (!scopes.length) t.skip(`not unlocked: ${c.name} at ${c.minScope} needs --allow-taint/--allow-destructive`);
@@ -47,7 +47,7 @@ describe('scope', () => {
   }
 
   forEachItem('scope.effects-floor', commands.filter((x) => scopeValue(EFFECTS_FLOOR[x.effects]) > 0), 'no catalogued command has effects that need more than CONFIGURATION', (c) => {
-    check('scope.effects-floor', `${c.name} (${c.effects}) is never accepted below ${EFFECTS_FLOOR[c.effects]}`, async (t) => {
+    check('scope.effects-floor', `${c.name} (${c.effects}) is never accepted below ${EFFECTS_FLOOR[c.effects]}`, { variant: c.name }, async (t) => {
       const fd = await t.open();
       const floor = scopeValue(EFFECTS_FLOOR[c.effects]);
       // Only scopes below the floor matter; none of them may accept the command.
@@ -60,7 +60,7 @@ describe('scope', () => {
 
   forEachItem('scope.read-only-honest', commands.filter((x) => x.effects === 'read-only' || x.effects === 'debug-read'), 'no catalogued command is declared read-only', (c) => {
     // Alone on a shared device: another test's write between the two digests would read as this command's.
-    check('scope.read-only-honest', `${c.name}, declared ${c.effects}, changes no device state`, { requires: ['deviceState'], exclusive: 'device' }, async (t) => {
+    check('scope.read-only-honest', `${c.name}, declared ${c.effects}, changes no device state`, { variant: c.name, requires: ['deviceState'], exclusive: 'device' }, async (t) => {
       const state = t.part('deviceState');
       const fd = await t.open();
       const before = await state.digest();
@@ -72,7 +72,7 @@ describe('scope', () => {
   });
 
   forEachItem('scope.uncatalogued-denied', dev?.profile.uncatalogued ?? [], 'the profile lists no uncatalogued probe', (probe) => {
-    check('scope.uncatalogued-denied', `${probe.name} (not catalogued) is denied at every scope`, async (t) => {
+    check('scope.uncatalogued-denied', `${probe.name} (not catalogued) is denied at every scope`, { variant: probe.name }, async (t) => {
       const { profile } = await t.device();
       const state = t.target.parts.deviceState;
       const fd = await t.open();

@@ -12,7 +12,7 @@ describe('distro', () => {
   const commands = catalogue()?.commands ?? [];
 
   forEachItem('taint.never-needed', commands, 'the profile catalogues no command', (c) => {
-    check('taint.never-needed', `${c.name} works without tainting: below DEBUG_WRITE`, async (t) => {
+    check('taint.never-needed', `${c.name} works without tainting: below DEBUG_WRITE`, { variant: c.name }, async (t) => {
       const fd = await t.open();
       expect(scopeValue(c.minScope), `${c.name} needs ${c.minScope}`).to.be.lessThan(2);
       if (c.effects !== 'read-only' && c.effects !== 'debug-read') t.allow('destructive');
@@ -21,7 +21,7 @@ describe('distro', () => {
   });
 
   forEachItem('scope.no-full-access', commands, 'the profile catalogues no command', (c) => {
-    check('scope.no-full-access', `${c.name} does not need DEBUG_WRITE_FULL`, async (t) => {
+    check('scope.no-full-access', `${c.name} does not need DEBUG_WRITE_FULL`, { variant: c.name }, async (t) => {
       expect(c.minScope, `${c.name}'s minimum scope`).to.not.equal('DEBUG_WRITE_FULL');
       const fd = await t.open();
       if (scopeValue(c.minScope) >= 2) t.allow('taint');

@@ -41,12 +41,12 @@ describe('uapi/dispatch', () => {
   });
 
   for (const io of IOCTLS) {
-    check('uapi.struct.size-fault', `${io.name} with an unmapped argument gives EFAULT`, async (t) => {
+    check('uapi.struct.size-fault', `${io.name} with an unmapped argument gives EFAULT`, { variant: io.name }, async (t) => {
       const fd = await t.open();
       expectErrno(await t.ioctl(fd, io.request, UNMAPPED_ADDRESS), 'EFAULT', `${io.name} at an unmapped address`);
     });
 
-    check('uapi.struct.below-min-size', `${io.name} with size below ${io.ksize} gives EINVAL`, async (t) => {
+    check('uapi.struct.below-min-size', `${io.name} with size below ${io.ksize} gives EINVAL`, { variant: io.name }, async (t) => {
       const fd = await t.open();
       for (const size of [0, 4, io.ksize - 8, io.ksize - 1]) {
         const buf = t.alloc(io.ksize);
@@ -73,7 +73,7 @@ describe('uapi/dispatch', () => {
   });
 
   for (const io of IOCTLS) {
-    check('uapi.struct.nonzero-tail', `${io.name} with a non-zero byte past the kernel struct gives E2BIG`, async (t) => {
+    check('uapi.struct.nonzero-tail', `${io.name} with a non-zero byte past the kernel struct gives E2BIG`, { variant: io.name }, async (t) => {
       const fd = await t.open();
       for (const [size, at] of [[io.ksize + 8, io.ksize], [io.ksize + 8, io.ksize + 7], [8192, 8191]] as const) {
         const buf = t.alloc(size);
