@@ -17,6 +17,8 @@ export interface RunOptions {
   workers?: number;
   timeoutMs?: number;
   shard?: Shard;
+  /** Shuffle the order of groups and tests by this seed (recorded in the report). */
+  shuffle?: number;
   /** Only suites whose name starts with one of these ('uapi', 'taint/taint'). */
   suites?: readonly string[];
   /** Suites to run instead of the built-in ones (the project's own tests use this). */
@@ -44,10 +46,10 @@ export async function runConformance(opts: RunOptions): Promise<Report> {
   const pool = opts.pool ?? new WorkerPool({ workers, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, options: opts.options });
   const startedAt = new Date();
   try {
-    const plan = await buildPlan(pool, { targets, suites, rules: new Set(policy.byId.keys()), shard: opts.shard });
+    const plan = await buildPlan(pool, { targets, suites, rules: new Set(policy.byId.keys()), shard: opts.shard, shuffle: opts.shuffle });
     const planned = plan.groups.reduce((n, g) => n + g.tests.length, 0);
     const results = await executePlan(pool, plan, (r) => opts.onResult?.(r, planned));
-    return buildReport(policy, plan, results, { startedAt, finishedAt: new Date(), workers, shard: opts.shard });
+    return buildReport(policy, plan, results, { startedAt, finishedAt: new Date(), workers, shard: opts.shard, shuffle: opts.shuffle });
   } finally {
     if (!opts.pool) await pool.close();
   }

@@ -103,9 +103,10 @@ export function buildProgram(): Command {
     .option('--suite <prefix>', 'only suites whose name starts with this (repeatable)', collect)
     .option('--dry-run', 'print every RPC and scope the run would issue, and issue none (no reports are written)')
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test); a failure prints the seed and path to replay', integer)
+    .option('--shuffle <seed>', 'run tests in a random order from this seed (recorded in the report); verdicts must not change', integer)
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
-    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; progress: boolean; dryRun?: boolean } & AllowFlags) => {
+    .action(async (o: { target: string[]; policy: string; reportDir: string; workers: number; timeout: number; shard?: Shard; suite?: string[]; seed?: number; shuffle?: number; progress: boolean; dryRun?: boolean } & AllowFlags) => {
       loadPolicy(o.policy); // bad input fails before any work
       if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed); // workers inherit the environment
       expandTargets(o.target);
@@ -118,6 +119,7 @@ export function buildProgram(): Command {
         workers: o.workers,
         timeoutMs: o.timeout,
         shard: o.shard,
+        shuffle: o.shuffle,
         suites: o.suite,
         options: { ...allowsFrom(o), dryRun: Boolean(o.dryRun) },
         onResult: (_r, planned) => {

@@ -38,6 +38,10 @@ export interface Report {
     durationMs: number;
     workers: number;
     shard?: string;
+    /**
+     * The --shuffle seed the tests were ordered by; absent: plan order.
+     */
+    shuffle?: number;
     host: {
       hostname: string;
       kernelRelease: string;

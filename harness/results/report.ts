@@ -12,6 +12,7 @@ export interface RunInfo {
   finishedAt: Date;
   workers: number;
   shard?: Shard;
+  shuffle?: number;
 }
 
 export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly TestResult[], info: RunInfo): Report {
@@ -78,6 +79,7 @@ export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly 
     summary,
   };
   if (info.shard) report.run.shard = `${info.shard.index}/${info.shard.count}`;
+  if (info.shuffle !== undefined) report.run.shuffle = info.shuffle;
   return report;
 }
 
