@@ -166,9 +166,15 @@ export class SimTarget extends SimProcess implements Target {
     };
   }
 
+  /** Whether a test has had this system: the first test of a task gets it as it was made. */
+  private claimed = false;
+
   /** A new simulated system, as after boot, for every test whatever it declares: it costs about a millisecond. */
   async renew(): Promise<SimTarget> {
+    if (!this.claimed) return ((this.claimed = true), this);
     await this.dispose();
-    return new SimTarget(this.spec);
+    const next = new SimTarget(this.spec);
+    next.claimed = true;
+    return next;
   }
 }
