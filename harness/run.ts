@@ -19,6 +19,8 @@ export interface RunOptions {
   workers?: number;
   timeoutMs?: number;
   shard?: Shard;
+  /** Shuffle the order of groups and tests by this seed (recorded in the report). */
+  shuffle?: number;
   /** Only suites whose name starts with one of these ('uapi', 'taint/taint'). */
   suites?: readonly string[];
   /** Only tests whose id matches one of these globs, and none of `exclude`. */
@@ -102,7 +104,7 @@ export async function runConformance(opts: RunOptions): Promise<Report> {
   const startedAt = new Date();
   try {
     const today = opts.today ?? todayUtc();
-    const whole = await buildPlan(pool, { targets, suites, rules: new Set(policy.byId.keys()), shard: opts.shard, tests: opts.tests, exclude: opts.exclude });
+    const whole = await buildPlan(pool, { targets, suites, rules: new Set(policy.byId.keys()), shard: opts.shard, tests: opts.tests, exclude: opts.exclude, shuffle: opts.shuffle });
     const { plan, skipped } = opts.expectations ? skipByExpectations(whole, opts.expectations, today) : { plan: whole, skipped: [] };
     const key = (target: string, id: string) => `${target}|${id}`;
     // A resumed run (--resume) keeps what its journal holds and runs the rest.
@@ -125,7 +127,7 @@ export async function runConformance(opts: RunOptions): Promise<Report> {
       ...(opts.tests?.length && { tests: [...opts.tests] }),
       ...(opts.exclude?.length && { exclude: [...opts.exclude] }),
     };
-    const info = { startedAt, workers, shard: opts.shard, ...(Object.keys(selection).length && { selection }) };
+    const info = { startedAt, workers, shard: opts.shard, shuffle: opts.shuffle, ...(Object.keys(selection).length && { selection }) };
     if (finished === 'stop' || interrupted) {
       interrupted = true;
       execution.catch(() => {}); // ends once the pool is destroyed (below); its outcome no longer matters

@@ -6,6 +6,9 @@ import { buildPlan } from '../harness/plan/plan.js';
 import { executePlan } from '../harness/runner/execute.js';
 import { WorkerPool } from '../harness/runner/pool.js';
 import type { TestResult } from '../harness/runner/types.js';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const FIXTURES = discoverSuites(fileURLToPath(new URL('./fixtures/suites/', import.meta.url)));
 const fixture = (name: string) => FIXTURES.filter((s) => s.name === name);
@@ -79,5 +82,42 @@ describe('runner', function () {
     const plan = await buildPlan(pool, { targets: ['dev:/dev/fwctl/fwctl0'], suites: fixture('counter') });
     expect(plan.groups).to.have.length(0);
     expect(plan.targets[0]!.errors[0]).to.match(/dev:/);
+  });
+
+  describe('each test starts from the state it declares, never from what an earlier test left (issue 10 item 6)', () => {
+    const LENT = fileURLToPath(new URL('./fixtures/drivers/lent-driver.js', import.meta.url));
+    const runState = async (target: string, shuffle?: number, on = pool) => {
+      const plan = await buildPlan(on, { targets: [target], suites: fixture('state'), shuffle });
+      expect(plan.targets[0]!.errors).to.deep.equal([]);
+      expect(plan.groups).to.have.length(1); // one group, and with one worker one task: the tests share it
+      const results = await executePlan(on, plan);
+      return { order: plan.groups[0]!.tests.map((t) => t.rules[0]), results };
+    };
+    const passed = (results: TestResult[]) => Object.fromEntries(results.map((r) => [r.rules[0], `${r.outcome}${r.error ? `: ${r.error.message}` : ''}`]));
+    const allPass = { 'fixture.leave': 'pass', 'fixture.find': 'pass', 'fixture.clean': 'pass' };
+
+    it('sim: the second test of a task finds a fresh device and kernel, in every order --shuffle gives', async () => {
+      const orders = new Set<string>();
+      for (const seed of [undefined, 1, 2, 3, 4, 5, 6]) {
+        const { order, results } = await runState('sim:cxl', seed);
+        orders.add(order.join(' '));
+        expect(passed(results), `order ${order.join(', ')}`).to.deep.equal(allPass);
+      }
+      expect(orders.size, 'the seeds give different orders').to.be.greaterThan(2);
+    });
+
+    it('exec: with `reset` every test starts over; without it a test declaring `fresh` gets a new driver process', async () => {
+      // Starting a driver takes longer than the 400 ms the other tests here allow.
+      await pool.close();
+      pool = new WorkerPool({ workers: 1, timeoutMs: 10_000 });
+      const serve = `exec:node ${join(fileURLToPath(new URL('../..', import.meta.url)), 'bin/fwctl-cts.js')} serve-reference cxl`;
+      expect(passed((await runState(serve)).results)).to.deep.equal(allPass);
+      const starts = join(mkdtempSync(join(tmpdir(), 'fwctl-cts-state-')), 'starts');
+      const { order, results } = await runState(`exec:node ${LENT} ${starts}`);
+      expect(order).to.deep.equal(['fixture.leave', 'fixture.find', 'fixture.clean']);
+      expect(passed(results)).to.deep.equal(allPass);
+      // One start for the task; 'find' (fresh) and 'clean' (clean-kernel) each got a new one, 'leave' (any) did not.
+      expect(readFileSync(starts, 'utf8').trim().split('\n')).to.have.length(3);
+    });
   });
 });

@@ -111,6 +111,7 @@ type RunCliOptions = {
   retries: number;
   seed?: number;
   robustnessRuns?: number;
+  shuffle?: number;
   progress: boolean;
   dryRun?: boolean;
   profile?: string;
@@ -165,6 +166,7 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test; a 32-bit integer); a failure prints the seed and path to replay', intIn(...SEED_RANGE))
     .option('--robustness-runs <n>', `random inputs per robustness test (default ${ROBUSTNESS_RUNS_DEFAULT}, at most ${ROBUSTNESS_RUNS_RANGE[1]})`, intIn(...ROBUSTNESS_RUNS_RANGE))
     .option('--profile <id|file>', 'dev: targets: this profile instead of the kernel profile picked by device type and kernel release')
+    .option('--shuffle <seed>', 'run tests in a random order from this seed (recorded in the report); verdicts must not change', intIn(...SEED_RANGE))
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
     .action(async (given: RunCliOptions) => {
@@ -209,6 +211,7 @@ export function buildProgram(): Command {
         workers: o.workers,
         timeoutMs: o.timeout,
         shard: o.shard,
+        shuffle: o.shuffle,
         suites: o.suite,
         tests: o.test,
         exclude: o.exclude,

@@ -51,6 +51,10 @@ export interface Report {
       exclude?: string[];
     };
     shard?: string;
+    /**
+     * The --shuffle seed the tests were ordered by; absent: plan order.
+     */
+    shuffle?: number;
     host: {
       hostname: string;
       kernelRelease: string;

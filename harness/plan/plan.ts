@@ -25,6 +25,8 @@ export interface PlannedTarget {
 export interface Plan {
   targets: PlannedTarget[];
   groups: PlanGroup[];
+  /** The --shuffle seed the groups and tests were ordered by (plan order when absent). */
+  shuffle?: number;
 }
 
 export interface Shard {
@@ -42,6 +44,8 @@ export interface PlanOptions {
   /** Keep tests whose id matches one of these globs (kunit.py's filter_glob habit) and none of `exclude`. */
   tests?: readonly string[];
   exclude?: readonly string[];
+  /** Order groups, and tests within each group, at random from this seed (--shuffle). */
+  shuffle?: number;
 }
 
 /** A test-id filter from include and exclude globs (`*`, `?`, `[...]`, `{a,b}`); undefined keeps every test. */
@@ -50,6 +54,26 @@ export function idFilter(include: readonly string[] | undefined, exclude: readon
   const yes = include?.length ? picomatch([...include], { dot: true }) : () => true;
   const no = exclude?.length ? picomatch([...exclude], { dot: true }) : () => false;
   return (id) => yes(id) && !no(id);
+}
+
+/** mulberry32: a small seeded generator, so a shuffled order can be replayed from its seed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** Fisher-Yates, in place. */
+export function shuffle<T>(items: T[], next: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
 }
 
 /** FNV-1a: a stable hash, so a test lands in the same shard on every machine. */
@@ -121,5 +145,9 @@ export async function buildPlan(pool: WorkerPool, opts: PlanOptions): Promise<Pl
       if (tests.length) groups.push({ target: t.spec, suite, tests });
     }
   });
-  return { targets, groups };
+  if (opts.shuffle === undefined) return { targets, groups };
+  // Verdicts must not depend on order (each test starts from the state it declares): --shuffle shows they do not.
+  const next = random(opts.shuffle);
+  for (const g of groups) shuffle(g.tests, next);
+  return { targets, groups: shuffle(groups, next), shuffle: opts.shuffle };
 }

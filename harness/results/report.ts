@@ -16,6 +16,7 @@ export interface RunInfo {
   selection?: { suites?: string[]; tests?: string[]; exclude?: string[] };
   /** The expectations file applied, with its expired entries. */
   expectations?: Report['expectations'];
+  shuffle?: number;
 }
 
 export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly TestResult[], info: RunInfo): Report {
@@ -100,6 +101,7 @@ export function assembleReport(policy: LoadedPolicy, targets: TargetEntry[], pla
   if (info.shard) report.run.shard = `${info.shard.index}/${info.shard.count}`;
   if (info.selection) report.run.selection = info.selection;
   if (info.expectations) report.expectations = info.expectations;
+  if (info.shuffle !== undefined) report.run.shuffle = info.shuffle;
   return report;
 }
 

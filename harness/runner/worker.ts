@@ -90,11 +90,17 @@ async function load(mocha: Mocha, task: WorkerTask): Promise<void> {
   mocha.suite.emit('post-require', globalThis, file, mocha);
 }
 
-/** Keep only the selected tests; drop suites left empty. */
-function select(suite: Mocha.Suite, byTest: ReadonlyMap<Mocha.Test, CollectedTest>, only: ReadonlySet<string>): void {
-  suite.tests = suite.tests.filter((t) => only.has(byTest.get(t)!.id));
-  for (const child of suite.suites) select(child, byTest, only);
-  suite.suites = suite.suites.filter((s) => s.total() > 0);
+/**
+ * Keep only the selected tests, in the order given as far as mocha's nesting allows
+ * (a describe's own tests, then its inner describes, each ordered by its first test
+ * in `only`): a shuffled plan (--shuffle) runs shuffled. Drop suites left empty.
+ */
+function select(suite: Mocha.Suite, byTest: ReadonlyMap<Mocha.Test, CollectedTest>, only: ReadonlyMap<string, number>): number {
+  const rank = (t: Mocha.Test) => only.get(byTest.get(t)!.id) ?? -1;
+  suite.tests = suite.tests.filter((t) => rank(t) >= 0).sort((a, b) => rank(a) - rank(b));
+  const first = new Map(suite.suites.map((child) => [child, select(child, byTest, only)]));
+  suite.suites = suite.suites.filter((s) => s.total() > 0).sort((a, b) => first.get(a)! - first.get(b)!);
+  return Math.min(Infinity, ...suite.tests.map(rank), ...first.values());
 }
 
 export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
@@ -107,7 +113,12 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
     task.port?.close();
     return { tests: [], results: [], error: `target ${task.target}: ${(e as Error).message}`, noTarget: true };
   }
-  setTarget(target);
+  // Each test after the first starts from the state it declares (Target.renew): verdicts then
+  // do not depend on which tests share a task, nor on their order (issue 10 item 6).
+  setTarget(target, async (state) => {
+    if (target.renew) target = await target.renew(state);
+    return target;
+  });
   const results: TestResult[] = [];
   const mocha = new Mocha({ timeout: task.timeoutMs });
   try {
@@ -118,7 +129,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
     }
     // Ids are made over the whole suite before selecting, so a test's id never depends on the selection.
     const byTest = collectAll(mocha.suite, task.suite);
-    if (task.only) select(mocha.suite, byTest, new Set(task.only));
+    if (task.only) select(mocha.suite, byTest, new Map(task.only.map((id, i) => [id, i])));
     const tests: CollectedTest[] = [];
     mocha.suite.eachTest((t) => void tests.push(byTest.get(t)!));
     if (task.mode === 'collect') return { tests, results, target: target.description };

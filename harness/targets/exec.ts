@@ -18,6 +18,7 @@ import {
   USER_MEMORY_BASE,
   type ChildProcess,
   type PartName,
+  type StartState,
   type SyscallResult,
   type Target,
   type TargetDescription,
@@ -173,8 +174,31 @@ export class ExecTarget extends ExecProcess implements Target {
     const client = new WireClient(spec.command, timeoutMs);
     const hello = await greet(client, timeoutMs);
     const target = new ExecTarget(client, spec.text, hello);
+    target.restart = () => ExecTarget.create(spec, options);
     running.set(spec.text, target);
     return target;
+  }
+
+  private restart?: () => Promise<ExecTarget>;
+  /** Whether anything went to the driver since it started or last started over (a task's first test may find it so). */
+  private touched = false;
+
+  protected override call(msg: Parameters<ExecProcess['call']>[0]): Promise<Reply> {
+    this.touched = true;
+    return super.call(msg);
+  }
+
+  /**
+   * The next test of a task: a driver with `reset` starts over for every test; one without
+   * gets a new process for a test that declares it needs a fresh device. Not a shared real
+   * device's agent: a new agent would find the same device (those tests run exclusive).
+   */
+  async renew(state: StartState): Promise<ExecTarget> {
+    if (!this.touched) return this;
+    if (this.canReset) return (await this.startOver(), this);
+    if (state === 'any' || this.description.shared || !this.restart) return this;
+    await this.shutdown();
+    return this.restart();
   }
 
   private part(part: string, method: string, ...args: unknown[]): Promise<unknown> {
@@ -192,7 +216,8 @@ export class ExecTarget extends ExecProcess implements Target {
     if (has.has('kernelLog')) parts.kernelLog = { read: p('kernelLog', 'read') };
     if (has.has('credentials')) parts.credentials = { withoutRawio: () => child(false) };
     if (has.has('processes')) parts.processes = { spawn: () => child(true) };
-    if (has.has('hotplug')) parts.hotplug = { current: p('hotplug', 'current'), unregister: p('hotplug', 'unregister'), register: p('hotplug', 'register') };
+    // null on the wire while unbound (docs/wire-protocol.md): undefined here, as TargetParts says.
+    if (has.has('hotplug')) parts.hotplug = { current: async () => ((await p('hotplug', 'current')()) as string | null) ?? undefined, unregister: p('hotplug', 'unregister'), register: p('hotplug', 'register') };
     if (has.has('fileOps')) parts.fileOps = { call: async (fd, name) => result(await this.call({ op: 'fileop', fd, name })) };
     if (has.has('resources')) parts.resources = { count: p('resources', 'count') };
     if (has.has('functionReset')) parts.functionReset = { reset: p('functionReset', 'reset') };
@@ -209,6 +234,7 @@ export class ExecTarget extends ExecProcess implements Target {
     this.segments.clear();
     this.fds.clear();
     this.next = USER_MEMORY_BASE;
+    this.touched = false;
   }
 
   /** End the driver for good (one-shot callers; the pool's workers keep theirs for the next task). */

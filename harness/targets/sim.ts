@@ -1,6 +1,7 @@
 /**
  * The `sim:` target: the reference driver in-process. Each target owns one
- * simulated kernel, so tasks never share taint or descriptors.
+ * simulated kernel, and each test gets a new one (renew), so tests never
+ * share taint, descriptors or device state.
  */
 import {
   DriverHang,
@@ -118,7 +119,7 @@ export class SimTarget extends SimProcess implements Target {
   readonly description: TargetDescription;
   readonly parts: TargetParts;
 
-  constructor(spec: Extract<TargetSpec, { kind: 'sim' }>) {
+  constructor(private readonly spec: Extract<TargetSpec, { kind: 'sim' }>) {
     const sys = new ReferenceSystem({ model: spec.model, fw: spec.fw, defects: spec.defects });
     super(sys, sys.spawn({ capSysRawio: true }));
     this.description = {
@@ -163,5 +164,17 @@ export class SimTarget extends SimProcess implements Target {
       },
       deviceState: { digest: async () => sys.instance.stateDigest() },
     };
+  }
+
+  /** Whether a test has had this system: the first test of a task gets it as it was made. */
+  private claimed = false;
+
+  /** A new simulated system, as after boot, for every test whatever it declares: it costs about a millisecond. */
+  async renew(): Promise<SimTarget> {
+    if (!this.claimed) return ((this.claimed = true), this);
+    await this.dispose();
+    const next = new SimTarget(this.spec);
+    next.claimed = true;
+    return next;
   }
 }

@@ -215,9 +215,25 @@ export interface TargetOptions {
 /** A safe default: read-only probes only. */
 export const SAFE: TargetOptions = { allow: { taint: false, destructive: false, hazards: false } };
 
+/**
+ * The state a test starts from (suites/support/check.ts). 'any': whatever the
+ * target gives cheaply; the test reads and leaves nothing another test looks at.
+ * 'fresh': a device no earlier test touched. 'clean-kernel': fresh, and
+ * TAINT_FWCTL clear with the full-access warning not yet logged.
+ */
+export type StartState = 'any' | 'fresh' | 'clean-kernel';
+
 export interface Target extends TargetProcess {
   readonly description: TargetDescription;
   readonly parts: TargetParts;
+  /**
+   * The target in its initial state, for the next test of a task, so no test
+   * sees what an earlier one left and verdicts do not depend on how tests are
+   * cut into tasks or ordered. May return this target (reset in place) or a
+   * new one (this one then disposed). Absent: a real device, which has no
+   * initial state to go back to; tests that change it run exclusive instead.
+   */
+  renew?(state: StartState): Promise<Target>;
   /** Why a part is missing, when the target knows better than "does not provide" (the skip reason). */
   readonly unavailable?: Partial<Record<PartName, string>>;
   /** Release everything the target holds. */

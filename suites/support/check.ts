@@ -3,8 +3,8 @@
  * claim, the target parts it needs, and a body that gets a Fixture. The rule
  * id and needs are attached to the mocha test, where the runner reads them.
  */
-import type { PartName } from '../../harness/targets/target.js';
-import { currentTarget } from './context.js';
+import type { PartName, StartState } from '../../harness/targets/target.js';
+import { targetFor } from './context.js';
 import { Fixture } from './fixture.js';
 import type { Exclusive } from '../../harness/runner/types.js';
 import { testId } from '../../harness/results/test-id.js';
@@ -31,7 +31,19 @@ export interface CheckOptions {
    * asked before the parts: a rule the device cannot break is not applicable, whatever the target offers.
    */
   applies?: (t: Fixture) => Promise<void>;
+  /**
+   * The state the test starts from (StartState in harness/targets/target.ts).
+   * Default: 'fresh' for a test that is exclusive or needs a stateful part,
+   * else 'any'. Every target that can start over cheaply (sim:, exec: with
+   * `reset`) gives every test a fresh device whatever it declares; 'fresh'
+   * costs an exec: driver without `reset` a new process; 'clean-kernel' skips,
+   * with the reason, where TAINT_FWCTL is set and cannot be cleared.
+   */
+  state?: StartState;
 }
+
+/** Parts whose use changes or watches device or kernel state: a test needing one starts fresh. */
+const STATEFUL: readonly PartName[] = ['taint', 'kernelLog', 'hotplug', 'resources', 'functionReset', 'kernelDriver', 'firmware', 'deviceState', 'processes'];
 
 /** What the runner reads off a mocha test. */
 export interface CheckMeta {
@@ -42,6 +54,7 @@ export interface CheckMeta {
   rules: string[];
   requires: PartName[];
   exclusive: Exclusive | false;
+  state: StartState;
   timeoutMs?: number;
   skipReason?: string;
   evidence: Evidence[];
@@ -68,9 +81,11 @@ export function check(
   const opts = typeof optsOrBody === 'function' ? {} : optsOrBody;
   const body = typeof optsOrBody === 'function' ? optsOrBody : maybeBody!;
   const rules = Array.isArray(rule) ? rule : [rule];
-  const meta: CheckMeta = { id: testId(rules[0]!, opts.variant), claim, rules, requires: opts.requires ?? [], exclusive: opts.exclusive ?? false, timeoutMs: opts.timeoutMs, evidence: [], notices: [] };
+  const requires = opts.requires ?? [];
+  const state = opts.state ?? (opts.exclusive || requires.some((p) => STATEFUL.includes(p)) ? 'fresh' : 'any');
+  const meta: CheckMeta = { id: testId(rules[0]!, opts.variant), claim, rules, requires, exclusive: opts.exclusive ?? false, state, timeoutMs: opts.timeoutMs, evidence: [], notices: [] };
   const test = it(`${rules.join(' ')}: ${claim}`, async function () {
-    const target = currentTarget();
+    const target = await targetFor(meta.state);
     const t = new Fixture(target, (reason) => {
       meta.skipReason = reason;
       this.skip();
@@ -81,6 +96,8 @@ export function check(
     for (const part of meta.requires) {
       if (!target.parts[part]) t.skip(target.unavailable?.[part] ?? `target ${target.description.kind}: does not provide '${part}'`);
     }
+    // R-3: the warning and TAINT_FWCTL come together, once per boot (drivers/fwctl/main.c): a clear taint means neither happened yet.
+    if (meta.state === 'clean-kernel') await t.untainted();
     try {
       await body(t);
     } finally {

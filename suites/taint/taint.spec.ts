@@ -10,7 +10,7 @@ import { expectErrno, expectOk, rpc } from '../support/uapi.js';
 const WARNING = /: (\S+)\((\d+)\): has requested full access to the physical device/;
 
 describe('taint', () => {
-  check('taint.debug-write', 'a DEBUG_WRITE RPC sets TAINT_FWCTL (bit 19)', { requires: ['taint'], exclusive: 'kernel' }, async (t) => {
+  check('taint.debug-write', 'a DEBUG_WRITE RPC sets TAINT_FWCTL (bit 19)', { requires: ['taint'], exclusive: 'kernel', state: 'clean-kernel' }, async (t) => {
     const { input, outLen } = await t.benign();
     await t.untainted();
     const fd = await t.open();
@@ -18,7 +18,7 @@ describe('taint', () => {
     expect(await t.tainted(), 'TAINT_FWCTL after DEBUG_WRITE').to.equal(true);
   });
 
-  check('taint.low-scopes-clean', 'CONFIGURATION and DEBUG_READ_ONLY RPCs never taint', { requires: ['taint'], exclusive: 'kernel' }, async (t) => {
+  check('taint.low-scopes-clean', 'CONFIGURATION and DEBUG_READ_ONLY RPCs never taint', { requires: ['taint'], exclusive: 'kernel', state: 'clean-kernel' }, async (t) => {
     const { input, outLen, scope: lowest } = await t.benign();
     await t.untainted();
     const fd = await t.open();
@@ -28,7 +28,7 @@ describe('taint', () => {
     }
   });
 
-  check('taint.before-validation', 'a DEBUG_WRITE RPC taints even when the driver rejects it', { requires: ['taint'], exclusive: 'kernel' }, async (t) => {
+  check('taint.before-validation', 'a DEBUG_WRITE RPC taints even when the driver rejects it', { requires: ['taint'], exclusive: 'kernel', state: 'clean-kernel' }, async (t) => {
     const { input } = await t.rejected();
     await t.untainted();
     const fd = await t.open();
@@ -38,7 +38,7 @@ describe('taint', () => {
     expect(await t.tainted(), 'TAINT_FWCTL after a rejected DEBUG_WRITE RPC').to.equal(true);
   });
 
-  check('taint.rawio-required', 'DEBUG_WRITE_FULL without CAP_SYS_RAWIO is EPERM for every command and does not taint', { requires: ['taint', 'credentials'], exclusive: 'kernel' }, async (t) => {
+  check('taint.rawio-required', 'DEBUG_WRITE_FULL without CAP_SYS_RAWIO is EPERM for every command and does not taint', { requires: ['taint', 'credentials'], exclusive: 'kernel', state: 'clean-kernel' }, async (t) => {
     const { command } = await t.benign();
     const dev = await t.device();
     await t.untainted();
@@ -56,7 +56,7 @@ describe('taint', () => {
     expect(await t.tainted(), 'TAINT_FWCTL after the EPERMs').to.equal(false);
   });
 
-  check('taint.full-with-rawio', 'DEBUG_WRITE_FULL with CAP_SYS_RAWIO is allowed and taints', { requires: ['taint'], exclusive: 'kernel' }, async (t) => {
+  check('taint.full-with-rawio', 'DEBUG_WRITE_FULL with CAP_SYS_RAWIO is allowed and taints', { requires: ['taint'], exclusive: 'kernel', state: 'clean-kernel' }, async (t) => {
     if (t.target.description.capSysRawio === false) t.skip('the harness runs without CAP_SYS_RAWIO');
     const { input, outLen } = await t.benign();
     await t.untainted();
@@ -65,7 +65,7 @@ describe('taint', () => {
     expect(await t.tainted(), 'TAINT_FWCTL after DEBUG_WRITE_FULL').to.equal(true);
   });
 
-  check('taint.warn-once', 'the first mutating RPC logs one "full access" warning naming comm(pid); later ones, also after the device is re-registered, log none', { requires: ['taint', 'kernelLog'], exclusive: 'kernel' }, async (t) => {
+  check('taint.warn-once', 'the first mutating RPC logs one "full access" warning naming comm(pid); later ones, also after the device is re-registered, log none', { requires: ['taint', 'kernelLog'], exclusive: 'kernel', state: 'clean-kernel' }, async (t) => {
     const { input, outLen } = await t.benign();
     await t.untainted();
     const log = t.part('kernelLog');
