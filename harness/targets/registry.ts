@@ -17,8 +17,18 @@ export async function createTarget(text: string, options: TargetOptions = SAFE):
     return dry;
   }
   const target = await make(text, options);
-  if (options.abiBaseline) (await import('./baseline.js')).attachBaseline(target, options.abiBaseline);
-  return target;
+  if (!options.abiBaseline) return target;
+  const { attachBaseline, loadSnapshot } = await import('./baseline.js');
+  const file = options.abiBaseline;
+  const snapshot = loadSnapshot(file);
+  // The baseline is the target's whatever state it starts each test from: a renewed target keeps it.
+  const attach = (t: Target): Target => {
+    attachBaseline(t, file, snapshot);
+    const renew = t.renew?.bind(t);
+    if (renew) t.renew = async (state) => attach(await renew(state));
+    return t;
+  };
+  return attach(target);
 }
 
 async function make(text: string, options: TargetOptions): Promise<Target> {
