@@ -10,7 +10,7 @@ import { MODELS, findModel, type DeviceInstance, type DeviceModel } from './mode
 
 export { DriverHang, KernelErrno } from './kernel/errno.js';
 export { KernelOops } from './core/fwctl.js';
-export { ALL_DEFECTS, DEFECTS, FLAKY_DEFECTS, defectsFor, isKnownDefect, type DefectEntry } from './defects/defects.js';
+export { ALL_DEFECTS, DEFECTS, defectsFor, isKnownDefect, type DefectEntry } from './defects/defects.js';
 export { MODELS, findModel, type DeviceModel } from './models.js';
 export type { Task } from './kernel/kernel.js';
 export type { FwctlFile } from './core/fwctl.js';

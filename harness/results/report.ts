@@ -104,8 +104,3 @@ export function assembleReport(policy: LoadedPolicy, targets: TargetEntry[], pla
   if (info.shuffle !== undefined) report.run.shuffle = info.shuffle;
   return report;
 }
-
-/** True when the run hit a harness error (exit code 2 rather than 1). */
-export function hasHarnessErrors(report: Report): boolean {
-  return report.targets.some((t) => t.errors.length > 0) || report.summary.outcomes.error > 0;
-}

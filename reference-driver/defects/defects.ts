@@ -23,8 +23,6 @@ export const ALL_DEFECTS: readonly DefectEntry[] = [core, cxl, mlx5, pds, bnxt].
 /** The defects that each break rules (the defect gate's); flaky ones are apart. */
 export const DEFECTS: readonly DefectEntry[] = ALL_DEFECTS.filter((d) => !d.flaky);
 
-export const FLAKY_DEFECTS: readonly DefectEntry[] = ALL_DEFECTS.filter((d) => d.flaky);
-
 const BY_ID = new Map(ALL_DEFECTS.map((d) => [d.id, d]));
 
 export function isKnownDefect(id: string): boolean {
