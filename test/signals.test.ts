@@ -38,7 +38,10 @@ async function interrupt(name: string, sig: NodeJS.Signals) {
   while (!existsSync(lock)) await sleep(20);
   // The lock holds the pid of the process doing the run: the relaunched child, not the launcher.
   const child = Number(readFileSync(lock, 'utf8'));
-  await sleep(5000);
+  // Under way: the journal (header, then one line per finished test) holds a few results, not all.
+  const journal = join(dir, 'journal.jsonl');
+  const finished = () => (existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').length - 2 : 0);
+  while (finished() < 5) await sleep(10);
   launcher.kill(sig);
   const code = await exited;
   return { dir, code, out, err, child, launcher: launcher.pid! };
