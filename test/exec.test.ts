@@ -67,8 +67,11 @@ describe('exec target', function () {
     const target = `exec:echo $$ > ${pidfile}; exec node ${join(ROOT, 'bin/fwctl-cts.js')} serve-reference mlx5`;
     const run = spawn(process.execPath, ['bin/fwctl-cts.js', 'run', '--target', target, '--report-dir', dir, '--workers', '1', '--no-progress'], { cwd: ROOT, stdio: 'ignore' });
     const exit = new Promise<number | null>((resolve) => run.on('exit', resolve));
-    while (!existsSync(pidfile)) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 700)); // let it get going
+    // Mid-run: the journal (header, then one line per finished test) shows a few results, however
+    // loaded the machine is (a fixed wait was flaky).
+    const journal = join(dir, 'journal.jsonl');
+    const finished = () => (existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').length - 2 : 0);
+    while (!existsSync(pidfile) || finished() < 3) await new Promise((r) => setTimeout(r, 20));
     process.kill(Number(readFileSync(pidfile, 'utf8')), 'SIGKILL');
     expect(await exit, 'exit code').to.equal(1);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
