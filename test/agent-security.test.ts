@@ -11,11 +11,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { codecFor } from '../harness/codecs/index.js';
 import { ROOT } from '../harness/paths.js';
+import { loadProfile } from '../harness/profiles/profile.js';
 import { USER_MEMORY_BASE, UNMAPPED_ADDRESS } from '../harness/targets/target.js';
 import { LIMITS } from '../harness/wire/guard.js';
 import type { Reply } from '../harness/wire/protocol.js';
-import { FWCTL_INFO, FWCTL_RPC, MAX_RPC_LEN, TAINT_FWCTL_MASK, encodeInfo, encodeRpc } from '../uapi/fwctl.js';
+import { FWCTL_INFO, FWCTL_RPC, MAX_RPC_LEN, SCOPES, TAINT_FWCTL_MASK, encodeInfo, encodeRpc } from '../uapi/fwctl.js';
 import { encodeRpcPds } from '../uapi/pds.js';
 
 const DEV_AGENT = fileURLToPath(new URL('./fixtures/drivers/dev-agent.js', import.meta.url));
@@ -195,6 +197,60 @@ describe('agent security: sim:cxl without flags', function () {
     }
   });
 });
+
+// A write at CONFIGURATION scope taints nothing, so the taint gate does not stop it: the write gate
+// (harness/profiles/writes.ts) does. A mutated read is one byte from a write (bnxt's HWRM_VER_GET and
+// HWRM_FUNC_RESET differ in req_type only).
+for (const model of ['bnxt', 'mlx5']) {
+  describe(`agent security: writes that taint nothing or need more than --allow-taint, on sim:${model}`, function () {
+    this.timeout(60_000);
+    const profile = loadProfile(`reference-${model}`);
+    const codec = codecFor(profile.codec)!;
+    const write = profile.commands.find((c) => !c.safeProbe && c.effects !== 'debug-read' && !('dma' in c.request))!; // DMA ones are refused anyway
+    const read = profile.commands.find((c) => c.safeProbe && c.minScope === 'CONFIGURATION') ?? profile.commands.find((c) => c.safeProbe)!;
+    const noMem = { alloc: () => { throw new Error('no nested buffers here'); } };
+    const rpcOf = (c: typeof write) => {
+      const { input } = codec.encode(c.request, c.outLen, noMem);
+      const scope = SCOPES.indexOf(c.minScope);
+      return { input, rpc: encodeRpc({ scope, in_len: input.length, out_len: c.outLen, in: A + 2n * PAGE, out: A + 8n * PAGE }), outLen: c.outLen };
+    };
+    async function send(a: Agent, fd: number, c: typeof write): Promise<Reply> {
+      const { input, rpc, outLen } = rpcOf(c);
+      for (const [at, size] of [[A, 64], [A + 2n * PAGE, input.length], [A + 8n * PAGE, outLen]] as const) await a.map(at, Buffer.alloc(size));
+      const r = await a.ioctl(fd, FWCTL_RPC, A, [[A, rpc], [A + 2n * PAGE, input]]);
+      for (const at of [A, A + 2n * PAGE, A + 8n * PAGE]) await a.call({ op: 'unmap', addr: hex(at) });
+      return r;
+    }
+    const digest = async (a: Agent) => (await a.call({ op: 'part', part: 'deviceState', method: 'digest', args: [] })).value;
+
+    it(`refuses ${write.name} (${write.effects}, at ${write.minScope}) without --allow-destructive, even with --allow-taint; the device is unchanged`, async () => {
+      const a = Agent.sim(`sim:${model}`, '--allow-taint');
+      try {
+        await a.hello();
+        const fd = (await a.call({ op: 'open' })).ret!;
+        const before = await digest(a);
+        expectRefused(await send(a, fd, write), new RegExp(`may change the device .*${write.name}.*--allow-destructive`));
+        expect(await digest(a), 'device state').to.equal(before);
+        expect((await send(a, fd, read)).refused, `${read.name}, a safe probe`).to.equal(undefined);
+      } finally {
+        await a.close();
+      }
+    });
+
+    it(`carries out ${write.name} with --allow-destructive`, async () => {
+      const a = Agent.sim(`sim:${model}`, '--allow-destructive', '--allow-taint');
+      try {
+        await a.hello();
+        const fd = (await a.call({ op: 'open' })).ret!;
+        const r = await send(a, fd, write);
+        expect(r.refused, JSON.stringify(r)).to.equal(undefined);
+        expect(r.ret).to.equal(0);
+      } finally {
+        await a.close();
+      }
+    });
+  });
+}
 
 describe('agent security: ioctls, pointers and bounds (sim:cxl with every flag)', function () {
   this.timeout(120_000);

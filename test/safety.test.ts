@@ -6,9 +6,12 @@
  * operator unlocked nothing.
  */
 import { expect } from 'chai';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { codecFor } from '../harness/codecs/index.js';
 import { ROOT } from '../harness/paths.js';
-import { loadProfile } from '../harness/profiles/profile.js';
+import { PROFILES_DIR, loadProfile } from '../harness/profiles/profile.js';
+import { writeGate } from '../harness/profiles/writes.js';
 import { runConformance } from '../harness/run.js';
 
 describe('safety', function () {
@@ -34,5 +37,55 @@ describe('safety', function () {
     expect([...reasons].some((r) => r?.includes('--allow-taint')), 'taint tests name --allow-taint').to.equal(true);
     expect([...reasons].some((r) => r?.includes('--allow-destructive')), 'unsafe probes name --allow-destructive').to.equal(true);
     expect(report.summary.outcomes.fail, 'failures').to.equal(0);
+  });
+});
+
+/**
+ * The write gate (harness/profiles/writes.ts): a request not taken verbatim
+ * from a profile (a robustness mutation, an agent's peer) that may be one of
+ * the profile's unsafe commands is held back without --allow-destructive.
+ */
+describe('safety: the write gate', function () {
+  this.timeout(120_000);
+  const noMem = { alloc: (x: number | Uint8Array) => ({ addr: 0x10000n, bytes: Buffer.alloc(typeof x === 'number' ? x : x.length) }) as never };
+  const profiles = readdirSync(PROFILES_DIR).filter((f) => f.endsWith('.json')).map((f) => loadProfile(f.slice(0, -5)));
+
+  it('every command of every profile, encoded, is unsafe exactly when it is not a safe probe', () => {
+    let n = 0;
+    for (const p of profiles) {
+      const codec = codecFor(p.codec)!;
+      const gate = writeGate(p, codec);
+      for (const c of p.commands) {
+        n++;
+        expect(gate(codec.encode(c.request, c.outLen, noMem).input).unsafe, `${p.id} ${c.name} (safeProbe ${c.safeProbe})`).to.equal(!c.safeProbe);
+      }
+    }
+    expect(n, 'commands checked').to.be.greaterThan(300);
+  });
+
+  for (const [id, from, at, value, to] of [
+    ['kernel-bnxt', 'HWRM_VER_GET', 0, 0x11, 'HWRM_FUNC_RESET'],
+    ['kernel-mlx5', 'ACCESS_REG:PAOS:read', 7, 0, 'ACCESS_REG:MLCR:write'],
+    ['reference-pds', 'config:read', 0, 0x02, 'config:write'],
+  ] as const) {
+    it(`${id}: ${from} with byte ${at} set to 0x${value.toString(16)} may be ${to}: held back`, () => {
+      const p = loadProfile(id);
+      const codec = codecFor(p.codec)!;
+      const c = p.commands.find((x) => x.name === from);
+      expect(c, `${from} in ${id}`).to.not.equal(undefined);
+      const input = Buffer.from(codec.encode(c!.request, c!.outLen, noMem).input);
+      expect(writeGate(p, codec)(input).unsafe, 'as is').to.equal(false);
+      input[at] = value;
+      const g = writeGate(p, codec)(input);
+      expect(g.unsafe, 'mutated').to.equal(true);
+      expect(g.unsafe && g.why).to.include(to);
+    });
+  }
+
+  it('a default run through an agent holds back mutated inputs that may be writes, and says how many', async () => {
+    const report = await runConformance({ targets: [`exec:node ${join(ROOT, 'bin/fwctl-cts.js')} agent --target sim:pds`], suites: ['robustness'], workers: 1 });
+    const held = report.tests.flatMap((t) => t.evidence.map((e) => /^(\d+) mutated inputs not sent: they may change the device/.exec(e.detail ?? '')?.[1])).filter(Boolean);
+    expect(held.length, 'robustness tests that held inputs back').to.be.greaterThan(0);
+    expect(report.summary.outcomes.fail + report.summary.outcomes.error, 'failures and errors').to.equal(0);
   });
 });

@@ -77,6 +77,7 @@ export const bnxtCodec: Codec = {
     const end = Math.min(response.readUInt16LE(HWRM_OUT_OFF.resp_len) - 1, response.length);
     return response.subarray(HWRM_OUTPUT_SIZE, Math.max(HWRM_OUTPUT_SIZE, end));
   },
+  identify: (input) => (input.length < 2 ? undefined : { reqType: input.readUInt16LE(HWRM_IN_OFF.req_type) }),
   payloadOffset: HWRM_OUTPUT_SIZE,
   // HWRM appends new fields inside the caller's buffer and says so in resp_len: growth shows as longer.
   growth: 'append',

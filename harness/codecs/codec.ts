@@ -100,4 +100,12 @@ export interface Codec extends ResponseLayout {
    */
   values?(request: Record<string, unknown>): readonly Range[] | 'all';
   readonly context?: ContextField;
+  /**
+   * The fields that name the command a request is, read back from its bytes,
+   * spelled and ordered as the profile's request fields are (the opcode first).
+   * With it the harness and the agent tell a malformed request that became
+   * another command, perhaps a write, from one that did not
+   * (harness/profiles/writes.ts). Undefined when the bytes are too short.
+   */
+  identify?(input: Buffer): Readonly<Record<string, number>> | undefined;
 }

@@ -66,5 +66,7 @@ export const cxlCodec: Codec = {
   },
   // The payload is `size` bytes from offset 8; out_len overstates Get Supported
   // Features by 8 bytes (digest §3.3), so the length comes from `size`.
+  // The opcode decides what a request does; the UUID only picks which Feature (fwctl_rpc_cxl.opcode @0).
+  identify: (input) => (input.length < 4 ? undefined : { opcode: input.readUInt32LE(0) }),
   payload: (response) => (response.length < 8 ? Buffer.alloc(0) : response.subarray(CXL_OUT_PAYLOAD, CXL_OUT_PAYLOAD + response.readUInt32LE(0))),
 };

@@ -82,6 +82,8 @@ export const mlx5Codec: Codec = {
     payload.copy(b, 0, HDR - OUT_DATA, Math.min(HDR - OUT_DATA + 4, payload.length));
     return b.readUInt32BE(0);
   },
+  // opcode @0 and op_mod @6: ACCESS_REG reads and writes differ only in op_mod (drivers/fwctl/mlx5/main.c).
+  identify: (input) => (input.length < 8 ? undefined : { opcode: input.readUInt16BE(0), opMod: input.readUInt16BE(6) }),
   payloadOffset: OUT_DATA,
   growth: 'reserved',
   infoVolatile: [[0, 4]],

@@ -55,6 +55,12 @@ export const pdsCodec: Codec = {
     });
     return { input, outLen, response };
   },
+  // The endpoint first, then the command (in.op bits 15:0; the version in bits 23:16 does not change what
+  // it does). Endpoint first because pds firmware declares each endpoint's operations and their scopes
+  // itself (pdsfc_validate_rpc() in drivers/fwctl/pds/main.c), so a profile may not list them all: any
+  // request to an endpoint with writes that is none of its listed reads counts as a possible write.
+  identify: (input) =>
+    input.length < PDS_RPC_OFF.in_ep + 4 ? undefined : { ep: input.readUInt32LE(PDS_RPC_OFF.in_ep), op: input.readUInt32LE(PDS_RPC_OFF.in_op) & 0xffff },
   status(out) {
     if (out.length < PDS_RPC_OFF.out_retval + 4) return { ok: false, status: `no out.retval (only ${out.length} bytes returned)` };
     const retval = out.readUInt32LE(PDS_RPC_OFF.out_retval);

@@ -6,8 +6,13 @@
  * every call is checked (harness/wire/guard.ts), whatever the peer claims.
  */
 import { readFileSync } from 'node:fs';
+import { codecFor } from '../codecs/index.js';
 import { ROOT } from '../paths.js';
-import type { Allows, Target } from '../targets/target.js';
+import { kernelProfileFor, runningKernel } from '../profiles/kernel.js';
+import { loadProfile } from '../profiles/profile.js';
+import { writeGate, type WriteGate } from '../profiles/writes.js';
+import type { Allows, Target, TargetDescription } from '../targets/target.js';
+import { deviceTypeName } from '../../uapi/fwctl.js';
 import { Guard } from './guard.js';
 import { serve, type ServeOptions } from './server.js';
 
@@ -16,7 +21,7 @@ export async function serveAgent(target: Target, allow: Allows, opts: Omit<Serve
   const own = target.description.allows;
   const allows = { taint: own.taint && allow.taint, destructive: own.destructive && allow.destructive, hazards: own.hazards && allow.hazards };
   target.description.allows = allows;
-  const guard = new Guard({ allows, minInLen: minInLen(target.description.profile) });
+  const guard = new Guard({ allows, minInLen: minInLen(target.description.profile), ...(!allows.destructive && { writes: writeGates(target.description) }) });
   await serve(target, process.stdin, process.stdout, { ...opts, guard });
 }
 
@@ -34,4 +39,27 @@ function minInLen(profile: string | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Per device type, which requests may change the device: from the target's
+ * own profile, or the kernel profile of the type and the running kernel (a
+ * node the peer opened by path). Without a profile nothing tells a write from
+ * a read, so every request is one.
+ */
+function writeGates(d: TargetDescription): (deviceType: number | undefined) => WriteGate {
+  const gates = new Map<number | undefined, WriteGate>();
+  return (type) => {
+    let gate = gates.get(type);
+    if (!gate) {
+      const own = type === undefined || type === d.expectedDeviceType;
+      const id = own && d.profile ? d.profile : type === undefined ? undefined : kernelProfileFor(deviceTypeName(type).toLowerCase(), d.kernelRelease ?? runningKernel())?.id;
+      const profile = id === undefined ? undefined : loadProfile(id);
+      const codec = profile && codecFor(profile.codec);
+      const why = `no profile describes device type ${type === undefined ? 'unknown' : deviceTypeName(type)}, so the agent cannot tell its reads from its writes`;
+      gate = profile && codec ? writeGate(profile, codec) : () => ({ unsafe: true, why });
+      gates.set(type, gate);
+    }
+    return gate;
+  };
 }

@@ -21,6 +21,7 @@ import {
   scopeName,
 } from '../../uapi/fwctl.js';
 import { PDS_RPC_OFF, PDS_RPC_SIZE } from '../../uapi/pds.js';
+import type { WriteGate } from '../profiles/writes.js';
 
 /** The agent will not do this; the reply's `error` says why. */
 export class Refused extends Error {
@@ -107,6 +108,12 @@ export interface GuardOptions {
   allows: Allows;
   /** Requests shorter than this are hazards (the profile's hazards.minInLen). */
   minInLen?: number;
+  /**
+   * Without --allow-destructive: which requests may change a device of this
+   * type (harness/profiles/writes.ts). CONFIGURATION-scope writes taint
+   * nothing, so the taint gate alone would let them through.
+   */
+  writes?: (deviceType: number | undefined) => WriteGate;
 }
 
 /** Bytes a segment of `size` occupies: whole pages, one even when empty (memory.ts maps a PROT_NONE page). */
@@ -230,6 +237,8 @@ export class Guard {
       throw new Refused(`a ${inLen}-byte request is shorter than ${minInLen} bytes, a hazard for this device's kernel driver; needs --allow-hazards on the agent`);
     }
     this.inner(input, find, deviceType);
+    const write = this.opts.writes?.(deviceType)(input);
+    if (write?.unsafe) throw new Refused(`FWCTL_RPC request may change the device (${write.why}); needs --allow-destructive on the agent`);
   }
 
   /** Pointers inside the request, by device type (include/uapi/fwctl/*.h). */

@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { ROBUSTNESS_RUNS_DEFAULT, robustnessEnv } from '../../harness/env.js';
 import type { Command } from '../../harness/profiles/profile.js';
+import { writeGate, type WriteGate } from '../../harness/profiles/writes.js';
 import { CallRefused, ProcessKilled, type TargetProcess, type UserBuffer } from '../../harness/targets/target.js';
 import { FWCTL_RPC, RPC_SIZE, encodeRpc, scopeName } from '../../uapi/fwctl.js';
 import type { Fixture } from './fixture.js';
@@ -73,6 +74,9 @@ class Prober {
   hangs = 0;
   /** Inputs sent, by outcome: the report's evidence of how much was tried. */
   readonly sent = { ok: 0, errno: 0, crash: 0, hang: 0 };
+  /** Mutations not sent because they may have become a write (harness/profiles/writes.ts), and the first why. */
+  withheld = 0;
+  firstWithheld?: string;
   /** The last request's bytes, for the evidence sample. */
   lastBytes?: Buffer;
 
@@ -81,6 +85,8 @@ class Prober {
     private readonly hangMs: number,
     /** What the property looks at: only that is observed (a digest or a log read per probe costs). */
     private readonly watch: { state: boolean; log: boolean },
+    /** Without --allow-destructive: which mutated requests may change the device. */
+    private readonly gate?: WriteGate,
   ) {}
 
   private async ready(): Promise<{ proc: TargetProcess; fd: number; scratch: NonNullable<Prober['scratch']> }> {
@@ -121,6 +127,14 @@ class Prober {
     }
     const bytes = mutate(valid, input.mutation, minLen);
     if (!bytes || bytes.length < minLen || bytes.length > SCRATCH) return undefined;
+    if (this.gate && input.mutation.kind !== 'none') {
+      const g = this.gate(bytes);
+      if (g.unsafe) {
+        this.withheld++;
+        this.firstWithheld ??= `${describeInput(input)}: ${g.why}`;
+        return undefined;
+      }
+    }
     const state = this.watch.state ? this.t.target.parts.deviceState : undefined;
     const log = this.watch.log ? this.t.target.parts.kernelLog : undefined;
     const before = state && (this.lastDigest ?? (await state.digest()));
@@ -201,7 +215,10 @@ export async function robustness(t: Fixture, title: string, property: (o: Outcom
   // Checked by the CLI before any work; here for runs that do not go through it.
   const env = robustnessEnv();
   const seed = seedFor(title, env);
-  const prober = new Prober(t, d.kind === 'sim' ? 100 : 2000, { state: property === noStateChange, log: property === noCrash });
+  // A mutated read may become a write (bnxt's HWRM_VER_GET one byte away from HWRM_FUNC_RESET): only the
+  // operator's --allow-destructive lets such a request reach the device.
+  const gate = d.allows.destructive ? undefined : writeGate(dev.profile, dev.codec);
+  const prober = new Prober(t, d.kind === 'sim' ? 100 : 2000, { state: property === noStateChange, log: property === noCrash }, gate);
   let sent = 0;
   const probe = async (input: Input): Promise<void> => {
     if (property === noHang || prober.hangs < 3) {
@@ -225,6 +242,13 @@ export async function robustness(t: Fixture, title: string, property: (o: Outcom
       detail: `${sent} malformed FWCTL_RPC inputs sent (fast-check seed ${seed}, ${env.runs} random runs): ${n.ok} succeeded, ${n.errno} rejected, ${n.crash} killed the caller, ${n.hang} hung`,
       ret: 0,
     });
+    if (prober.withheld) {
+      t.evidence({
+        call: 'robustness',
+        detail: `${prober.withheld} mutated inputs not sent: they may change the device and the run has no --allow-destructive (first: ${prober.firstWithheld})`,
+        ret: 0,
+      });
+    }
   }
   if (prober.hangs && property !== noHang) t.notice(`${prober.hangs} input(s) hung; probing stopped early (robustness.no-hang reports them)`);
 
