@@ -10,7 +10,7 @@ import { ALL_DEFECTS } from '../../reference-driver/index.js';
 import { ReportsNotWritten, prepareReportDir, renderSummary, writeReports } from '../../reports/index.js';
 import { exitCode } from '../../reports/run-entries.js';
 import { ROBUSTNESS_RUNS_DEFAULT, ROBUSTNESS_RUNS_RANGE, SEED_RANGE, checkInt, robustnessEnv } from '../env.js';
-import { CODEC_MODES, checkCodecs, type CodecMode } from '../codecs/index.js';
+import { CODEC_MODES, checkCodecs, loadDataCodec, type CodecMode } from '../codecs/index.js';
 import { loadExpectations } from '../expectations/expectations.js';
 import { loadReport, mergeReports } from '../results/merge.js';
 import { Journal, readJournal } from '../results/journal.js';
@@ -320,11 +320,12 @@ Exit codes:
 
   program
     .command('validate')
-    .description('check a policy pack or device profile file against its schema (exit 0 valid, 2 invalid)')
+    .description('check a policy pack, device profile or data codec file against its schema (exit 0 valid, 2 invalid)')
     .option('--policy <file>', 'a policy pack file')
     .option('--profile <file>', 'a device profile file')
-    .action((o: { policy?: string; profile?: string }) => {
-      if (!o.policy && !o.profile) throw new CtsError('CTS_E_USAGE', 'validate needs --policy <file> or --profile <file>');
+    .option('--codec <file>', 'a data codec file (docs/codecs.md)')
+    .action((o: { policy?: string; profile?: string; codec?: string }) => {
+      if (!o.policy && !o.profile && !o.codec) throw new CtsError('CTS_E_USAGE', 'validate needs --policy <file>, --profile <file> or --codec <file>');
       if (o.policy) {
         const { policy, file } = loadPolicy(o.policy);
         process.stdout.write(`${file}: valid policy '${policy.id}' ${policy.version}, ${policy.rules.length} rules\n`);
@@ -332,6 +333,10 @@ Exit codes:
       if (o.profile) {
         const profile = loadProfile(o.profile);
         process.stdout.write(`${o.profile}: valid profile '${profile.id}', ${profile.commands.length} commands\n`);
+      }
+      if (o.codec) {
+        const codec = loadDataCodec(o.codec);
+        process.stdout.write(`${o.codec}: valid codec '${codec.name}'\n`);
       }
     });
 

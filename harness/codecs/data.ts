@@ -118,6 +118,12 @@ function check(d: DataCodec, source: string): void {
       if (typeof def === 'object' && !bytesNames.has(def.lengthOf)) invalid(source, `${p}/default/lengthOf`, `expected the name of a bytes field, got '${def.lengthOf}'`);
     });
   }
+  const { length, field, counts } = d.payload;
+  if (length === 'field' && (!field || !counts)) invalid(source, `/payload/${field ? 'counts' : 'field'}`, "required with length 'field'");
+  for (const k of ['field', 'counts', 'add'] as const) if (length !== 'field' && d.payload[k] !== undefined) invalid(source, `/payload/${k}`, `only with length 'field', not '${length}'`);
+  d.values?.forEach((v, i) => {
+    if (Boolean(v.all) === (v.ranges !== undefined)) invalid(source, `/values/${i}`, 'expected exactly one of "ranges" and "all"');
+  });
   d.status.fields.forEach((f, i) => {
     if (f.at + WIDTH[f.type] > d.status.minLength) invalid(source, `/status/fields/${i}/at`, `expected the field to end within minLength (${d.status.minLength}); it ends at ${f.at + WIDTH[f.type]}`);
   });
@@ -248,9 +254,10 @@ function build(d: DataCodec, source: string): DataCodecInstance {
         while (end > at && response[end - 1] === 0) end--;
         return response.subarray(at, end);
       }
-      if (response.length < length.field.at + WIDTH[length.field.type]) return Buffer.alloc(0);
-      const n = Number(readScalar(response, length.field));
-      const end = Math.min((length.counts === 'payload' ? at + n : n) + (length.add ?? 0), response.length);
+      const field = d.payload.field!;
+      if (response.length < field.at + WIDTH[field.type]) return Buffer.alloc(0);
+      const n = Number(readScalar(response, field));
+      const end = Math.min((d.payload.counts === 'payload' ? at + n : n) + (d.payload.add ?? 0), response.length);
       return response.subarray(at, Math.max(at, end));
     },
     payloadOffset: d.payload.at,
@@ -269,7 +276,10 @@ function build(d: DataCodec, source: string): DataCodecInstance {
   }
   if (d.values) {
     const rules = d.values;
-    codec.values = (request) => (rules.find((v) => matches(v.when, request))?.ranges as Range[] | 'all' | undefined) ?? [];
+    codec.values = (request) => {
+      const v = rules.find((x) => matches(x.when, request));
+      return v?.all ? 'all' : ((v?.ranges as Range[] | undefined) ?? []);
+    };
   }
   if (d.context) {
     const { info, request } = d.context;

@@ -64,10 +64,14 @@ export type Ranges = [number, number][];
  */
 export type Ranges1 = [number, number][];
 /**
+ * These payload ranges.
+ */
+export type Ranges2 = [number, number][];
+/**
  * This interface was referenced by `DataCodec`'s JSON-Schema
  * via the `definition` "Ranges".
  */
-export type Ranges2 = [number, number][];
+export type Ranges3 = [number, number][];
 
 /**
  * A device type's RPC format as data (docs/codecs.md): how a profile's request becomes the bytes of fwctl_rpc.in, and how the device's status, ABI payload and object ids are read back from the fwctl_rpc.out buffer. harness/codecs/data.ts turns it into a Codec.
@@ -100,7 +104,11 @@ export interface DataCodec {
    */
   values?: {
     when: When;
-    ranges: Ranges2 | "all";
+    ranges?: Ranges2;
+    /**
+     * The whole payload.
+     */
+    all?: true;
   }[];
 }
 /**
@@ -250,21 +258,21 @@ export interface StatusField {
 export interface Payload {
   at: Offset1;
   /**
-   * 'rest': to the buffer's end; 'trim-zeros': to its last non-zero byte (no length field: growth shows as longer); a length field: its value counted from the payload start ('payload') or from the buffer start ('response'), plus `add`.
+   * 'rest': to the buffer's end; 'trim-zeros': to its last non-zero byte (no length field: growth shows as longer); 'field': the length field `field`, counted as `counts` says, plus `add`.
    */
-  length:
-    | ("rest" | "trim-zeros")
-    | {
-        field: Scalar;
-        counts: "payload" | "response";
-        add?: number;
-      };
+  length: "rest" | "trim-zeros" | "field";
+  field?: Scalar;
+  /**
+   * With length 'field': the value counts bytes from the payload start ('payload') or from the buffer start ('response').
+   */
+  counts?: "payload" | "response";
+  /**
+   * With length 'field': added to the end it gives (-1: a trailing byte that is not payload).
+   */
+  add?: number;
 }
 /**
- * An unsigned integer at a fixed offset.
- *
- * This interface was referenced by `DataCodec`'s JSON-Schema
- * via the `definition` "Scalar".
+ * With length 'field': the length field in the fwctl_rpc.out buffer.
  */
 export interface Scalar {
   at: Offset1;
@@ -276,7 +284,7 @@ export interface Scalar {
   mask?: number;
 }
 /**
- * An unsigned integer at a fixed offset.
+ * For own-object commands: where an alloc response carries the object id, relative to the payload. Bytes past the payload's end read as zero.
  */
 export interface Scalar1 {
   at: Offset1;
@@ -294,6 +302,21 @@ export interface Scalar1 {
  * via the `definition` "Context".
  */
 export interface Context {
-  info: Scalar;
-  request: Scalar;
+  info: Scalar2;
+  request: Scalar2;
+}
+/**
+ * An unsigned integer at a fixed offset.
+ *
+ * This interface was referenced by `DataCodec`'s JSON-Schema
+ * via the `definition` "Scalar".
+ */
+export interface Scalar2 {
+  at: Offset1;
+  type: IntType;
+  endian?: Endian1;
+  /**
+   * ANDed with the value read.
+   */
+  mask?: number;
 }
