@@ -10,6 +10,7 @@ import { ALL_DEFECTS } from '../../reference-driver/index.js';
 import { ReportsNotWritten, prepareReportDir, renderSummary, writeReports } from '../../reports/index.js';
 import { exitCode } from '../../reports/run-entries.js';
 import { ROBUSTNESS_RUNS_DEFAULT, ROBUSTNESS_RUNS_RANGE, SEED_RANGE, checkInt, robustnessEnv } from '../env.js';
+import { CODEC_MODES, checkCodecs, loadDataCodec, type CodecMode } from '../codecs/index.js';
 import { loadExpectations } from '../expectations/expectations.js';
 import { loadReport, mergeReports } from '../results/merge.js';
 import { Journal, readJournal } from '../results/journal.js';
@@ -116,6 +117,7 @@ type RunCliOptions = {
   dryRun?: boolean;
   profile?: string;
   abiBaseline?: string;
+  codec?: CodecMode;
 } & AllowFlags;
 
 function kcidbOrigin(v: string): string {
@@ -166,6 +168,7 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test; a 32-bit integer); a failure prints the seed and path to replay', intIn(...SEED_RANGE))
     .option('--robustness-runs <n>', `random inputs per robustness test (default ${ROBUSTNESS_RUNS_DEFAULT}, at most ${ROBUSTNESS_RUNS_RANGE[1]})`, intIn(...ROBUSTNESS_RUNS_RANGE))
     .option('--profile <id|file>', 'dev: targets: this profile instead of the kernel profile picked by device type and kernel release')
+    .addOption(new Option('--codec <mode>', 'data: the data codecs (codecs/*.json, docs/codecs.md) where a device type has one (default); code: the TypeScript codecs').choices(CODEC_MODES))
     .option('--shuffle <seed>', 'run tests in a random order from this seed (recorded in the report); verdicts must not change', intIn(...SEED_RANGE))
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
@@ -182,6 +185,8 @@ export function buildProgram(): Command {
       }
       loadPolicy(o.policy); // bad input fails before any work, and before the report directory is touched
       if (o.profile) process.env.FWCTL_CTS_PROFILE = loadProfile(o.profile) && o.profile; // workers inherit the environment
+      if (o.codec) process.env.FWCTL_CTS_CODEC = o.codec;
+      checkCodecs(); // FWCTL_CTS_CODEC and every data codec: a malformed one fails here (exit 2), not in a worker
       if (o.abiBaseline) loadSnapshot(o.abiBaseline);
       const expectations = o.expectations === undefined ? undefined : loadExpectations(o.expectations);
       // Workers inherit the environment; a bad variable is an error here, not in a test.
@@ -315,11 +320,12 @@ Exit codes:
 
   program
     .command('validate')
-    .description('check a policy pack or device profile file against its schema (exit 0 valid, 2 invalid)')
+    .description('check a policy pack, device profile or data codec file against its schema (exit 0 valid, 2 invalid)')
     .option('--policy <file>', 'a policy pack file')
     .option('--profile <file>', 'a device profile file')
-    .action((o: { policy?: string; profile?: string }) => {
-      if (!o.policy && !o.profile) throw new CtsError('CTS_E_USAGE', 'validate needs --policy <file> or --profile <file>');
+    .option('--codec <file>', 'a data codec file (docs/codecs.md)')
+    .action((o: { policy?: string; profile?: string; codec?: string }) => {
+      if (!o.policy && !o.profile && !o.codec) throw new CtsError('CTS_E_USAGE', 'validate needs --policy <file>, --profile <file> or --codec <file>');
       if (o.policy) {
         const { policy, file } = loadPolicy(o.policy);
         process.stdout.write(`${file}: valid policy '${policy.id}' ${policy.version}, ${policy.rules.length} rules\n`);
@@ -327,6 +333,10 @@ Exit codes:
       if (o.profile) {
         const profile = loadProfile(o.profile);
         process.stdout.write(`${o.profile}: valid profile '${profile.id}', ${profile.commands.length} commands\n`);
+      }
+      if (o.codec) {
+        const codec = loadDataCodec(o.codec);
+        process.stdout.write(`${o.codec}: valid codec '${codec.name}'\n`);
       }
     });
 

@@ -9,9 +9,9 @@ export type Profile = {
   title: string;
   deviceType: DeviceTypeName;
   /**
-   * How requests are encoded (harness/codecs/).
+   * The codec that encodes requests, by id: a data codec codecs/<id>.json or a TypeScript one in harness/codecs/ (docs/codecs.md).
    */
-  codec: "cxl" | "mlx5" | "pds" | "bnxt" | "raw";
+  codec: string;
   /**
    * Where the catalogue comes from (driver source, digest section).
    */

@@ -1,5 +1,6 @@
 /** Device profiles: loaded from profiles/, validated, with semantic checks the schema cannot express. */
 import { existsSync } from 'node:fs';
+import { codecFor, codecIds } from '../codecs/index.js';
 import { CtsError } from '../errors.js';
 import type { Command, Effects, Profile, ScopeName } from '../generated/profile.js';
 import { ROOT } from '../paths.js';
@@ -33,6 +34,10 @@ export function loadProfile(idOrFile: string): Profile {
   const file = /^[a-z0-9-]+$/.test(idOrFile) ? `${PROFILES_DIR}${idOrFile}.json` : idOrFile;
   if (!existsSync(file)) throw new CtsError('CTS_E_READ_FILE', `profile '${idOrFile}': no such profile in profiles/ and no such file`);
   const profile = loadJson<Profile>(file, 'profile');
+  // The schema only says it is an id: a registered, data or TypeScript codec must have it (harness/codecs/index.ts).
+  if (!codecFor(profile.codec)) {
+    throw new CtsError('CTS_E_INVALID_FILE', `${file}: /codec: expected the id of a codec (a data codec codecs/<id>.json, or one of ${codecIds().join(', ')}), got '${profile.codec}'`);
+  }
   const names = new Map<string, number>();
   profile.commands.forEach((c, i) => {
     if (names.has(c.name)) throw new CtsError('CTS_E_INVALID_FILE', `${file}: /commands/${i}/name: duplicate command '${c.name}'`);
