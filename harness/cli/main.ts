@@ -32,6 +32,8 @@ import { renderSnapshot, takeSnapshot, writeSnapshot } from './snapshot.js';
 import { loadSnapshot } from '../targets/baseline.js';
 import { takeInventory, renderInventory } from './inventory.js';
 import { ALL_MODELS, listRules } from './list.js';
+import { CONFIG_FILE, loadCliPlugins } from '../plugins/load.js';
+import { UNKNOWN_DEVICE_TYPE } from '../plugins/registry.js';
 
 const EXIT = { compliant: 0, failing: 1, badInput: 2, noDevice: 4 } as const;
 
@@ -143,6 +145,15 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: () => {} });
 
+  // Plugins (docs/plugins.md): --plugin and the config file, loaded before any command runs.
+  program
+    .option('--plugin <name|path>', 'load a plugin: a directory with fwctl-cts-plugin.json or an installed npm package (repeatable; docs/plugins.md)', collect)
+    .option('--config <file>', `plugins to load, from a config file (default: ./${CONFIG_FILE} when present)`)
+    .hook('preAction', async () => {
+      const g = program.opts<{ plugin?: string[]; config?: string }>();
+      await loadCliPlugins(g.plugin ?? [], g.config);
+    });
+
   withAllowFlags(program
     .command('run'))
     .description('run the conformance suites against one or more targets and write the reports')
@@ -242,6 +253,7 @@ export function buildProgram(): Command {
         throw e;
       }
       process.stdout.write(`${renderSummary(report, files)}\n`);
+      for (const line of unknownDeviceTypes(report)) process.stderr.write(`fwctl-cts: ${line}\n`);
     });
 
   withAllowFlags(program
@@ -357,6 +369,15 @@ Exit codes:
     });
 
   return program;
+}
+
+/** One line per target whose device type nothing describes: the skip reason its tests carry (docs/plugins.md). */
+function unknownDeviceTypes(report: { tests: { target: string; skipReason?: string }[] }): string[] {
+  const lines = new Map<string, string>();
+  for (const r of report.tests) {
+    if (r.skipReason?.startsWith(UNKNOWN_DEVICE_TYPE) && !lines.has(r.target)) lines.set(r.target, `target '${r.target}': ${r.skipReason}; the uapi rules that need no device knowledge ran`);
+  }
+  return [...lines.values()];
 }
 
 /**

@@ -16,3 +16,14 @@ const CODECS = new Map<string, Codec>([
 export function codecFor(name: string): Codec | undefined {
   return CODECS.get(name);
 }
+
+/** A codec a plugin provides (harness/plugins/, docs/plugins.md); a built-in name cannot be replaced. */
+export function registerCodec(codec: Codec): void {
+  const known = CODECS.get(codec.name);
+  if (known && known !== codec) throw new Error(`codec '${codec.name}' is already defined`);
+  CODECS.set(codec.name, codec);
+}
+
+export function codecNames(): string[] {
+  return [...CODECS.keys()];
+}

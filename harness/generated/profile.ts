@@ -9,9 +9,9 @@ export type Profile = {
   title: string;
   deviceType: DeviceTypeName;
   /**
-   * How requests are encoded (harness/codecs/).
+   * How requests are encoded: a built-in codec (cxl, mlx5, pds, bnxt: harness/codecs/) or one a plugin provides (docs/plugins.md); checked on load.
    */
-  codec: "cxl" | "mlx5" | "pds" | "bnxt" | "raw";
+  codec: string;
   /**
    * Where the catalogue comes from (driver source, digest section).
    */
@@ -70,10 +70,12 @@ export type Profile = {
   ownObjects?: OwnObjects;
 };
 /**
+ * A uAPI device type (mlx5, cxl, bnxt, pds) or one a plugin declares (docs/plugins.md); checked on load.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "DeviceTypeName".
  */
-export type DeviceTypeName = "mlx5" | "cxl" | "bnxt" | "pds";
+export type DeviceTypeName = string;
 /**
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "KernelVersion".

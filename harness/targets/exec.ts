@@ -8,6 +8,7 @@
 import { WireClient } from '../wire/client.js';
 import { fromBase64, hex, unhex, type Hello, type Reply, type Segment } from '../wire/protocol.js';
 import { PROFILES_DIR } from '../profiles/profile.js';
+import { pluginProfile } from '../plugins/registry.js';
 import { existsSync } from 'node:fs';
 import type { TargetSpec } from './spec.js';
 import {
@@ -263,8 +264,8 @@ async function greet(client: WireClient, timeoutMs: number): Promise<Hello> {
     const hello = await client.handshake(Math.max(timeoutMs, MIN_HELLO_MS));
     const profile = hello.driver?.profile;
     // A profile by id from profiles/ only: a path would let a driver make the harness read any file.
-    if (profile !== undefined && !(/^[a-z0-9][a-z0-9-]*$/.test(profile) && existsSync(`${PROFILES_DIR}${profile}.json`))) {
-      throw client.protocolError(`names profile ${JSON.stringify(profile.slice(0, 80))} in its hello: expected the id of a profile in profiles/`);
+    if (profile !== undefined && !(/^[a-z0-9][a-z0-9-]*$/.test(profile) && (existsSync(`${PROFILES_DIR}${profile}.json`) || pluginProfile(profile)))) {
+      throw client.protocolError(`names profile ${JSON.stringify(profile.slice(0, 80))} in its hello: expected the id of a profile in profiles/ or in a loaded plugin (--plugin, docs/plugins.md)`);
     }
     return hello;
   } catch (e) {
