@@ -2,7 +2,7 @@
  * The fwctl-cts command line. Exit codes: 0 compliant, 1 non-compliant or
  * incomplete, 2 bad input or harness error. Errors are one line on stderr.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
@@ -32,6 +32,7 @@ import { renderSnapshot, takeSnapshot, writeSnapshot } from './snapshot.js';
 import { loadSnapshot } from '../targets/baseline.js';
 import { takeInventory, renderInventory } from './inventory.js';
 import { ALL_MODELS, listRules } from './list.js';
+import { checkProfile, renderProfileCheck } from './profile-check.js';
 import { CONFIG_FILE, loadCliPlugins } from '../plugins/load.js';
 import { UNKNOWN_DEVICE_TYPE } from '../plugins/registry.js';
 
@@ -340,6 +341,22 @@ Exit codes:
         const profile = loadProfile(o.profile);
         process.stdout.write(`${o.profile}: valid profile '${profile.id}', ${profile.commands.length} commands\n`);
       }
+    });
+
+  // Drafting a profile (issue 13 item 5): what the device answers against what the draft claims.
+  withAllowFlags(program
+    .command('profile')
+    .description('work on a device profile: `profile check <file> --target T`')
+    .command('check'))
+    .description('send every command of a draft profile at every scope and list where the device disagrees with it (exit 1 on a disagreement)')
+    .argument('<file>', 'the draft profile (schemas/profile.schema.json)')
+    .requiredOption('-t, --target <spec>', 'the device to ask, e.g. exec:…, sim:cxl, dev:/dev/fwctl/fwctl0')
+    .option('--json <file>', 'also write the whole result as JSON')
+    .action(async (file: string, o: { target: string; json?: string } & AllowFlags) => {
+      const result = await checkProfile(file, o.target, allowsFrom(o));
+      if (o.json) writeFileSync(o.json, `${JSON.stringify(result, null, 2)}\n`);
+      process.stdout.write(renderProfileCheck(result));
+      process.exitCode = result.disagreements ? EXIT.failing : EXIT.compliant;
     });
 
   program

@@ -16,6 +16,7 @@ import argparse
 import base64
 import hashlib
 import json
+import os
 import struct
 import sys
 
@@ -52,16 +53,9 @@ MIN_SCOPE = {
 }
 ST_OK, ST_BAD_PARAM = 0x00, 0x02
 
-DEFECTS = {
-    "exact-scope": "SET_POWER_LIMIT is accepted only when scope == CONFIGURATION exactly, as the Intel Xe "
-                   "pcode proposal checks its RPCs (breaks scope.accepted-at-and-above)",
-    "write-reg-at-config": "WRITE_REG, a debug write, is accepted from CONFIGURATION on "
-                           "(breaks scope.rejected-below-minimum, scope.effects-floor)",
-    "sensor-read-logs": "READ_SENSOR, declared read-only, appends each reading to the firmware's sample log "
-                        "(breaks scope.read-only-honest)",
-    "struct-tail-ignored": "the core ignores a non-zero tail past the structs it knows "
-                           "(breaks uapi.struct.nonzero-tail)",
-}
+# The defects and the rules each breaks (the tests and scripts/check-package.sh read the same file).
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "defects.json"), encoding="utf-8") as f:
+    DEFECTS = json.load(f)
 
 
 class Errno(Exception):
@@ -309,8 +303,8 @@ def main():
     ap.add_argument("--list-defects", action="store_true", help="list the defects and the rules each breaks")
     opts = ap.parse_args()
     if opts.list_defects:
-        for name, what in DEFECTS.items():
-            print(f"{name}\n    {what}")
+        for name, d in DEFECTS.items():
+            print(f"{name}\n    {d['summary']}\n    breaks: {', '.join(d['breaks'])}")
         return
     sim = Sim(set(opts.defect))
     out = sys.stdout
