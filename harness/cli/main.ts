@@ -10,6 +10,7 @@ import { ALL_DEFECTS } from '../../reference-driver/index.js';
 import { ReportsNotWritten, prepareReportDir, renderSummary, writeReports } from '../../reports/index.js';
 import { exitCode } from '../../reports/run-entries.js';
 import { ROBUSTNESS_RUNS_DEFAULT, ROBUSTNESS_RUNS_RANGE, SEED_RANGE, checkInt, robustnessEnv } from '../env.js';
+import { CODEC_MODES, checkCodecs, type CodecMode } from '../codecs/index.js';
 import { loadExpectations } from '../expectations/expectations.js';
 import { loadReport, mergeReports } from '../results/merge.js';
 import { Journal, readJournal } from '../results/journal.js';
@@ -119,6 +120,7 @@ type RunCliOptions = {
   dryRun?: boolean;
   profile?: string;
   abiBaseline?: string;
+  codec?: CodecMode;
 } & AllowFlags;
 
 function kcidbOrigin(v: string): string {
@@ -178,6 +180,7 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test; a 32-bit integer); a failure prints the seed and path to replay', intIn(...SEED_RANGE))
     .option('--robustness-runs <n>', `random inputs per robustness test (default ${ROBUSTNESS_RUNS_DEFAULT}, at most ${ROBUSTNESS_RUNS_RANGE[1]})`, intIn(...ROBUSTNESS_RUNS_RANGE))
     .option('--profile <id|file>', 'dev: targets: this profile instead of the kernel profile picked by device type and kernel release')
+    .addOption(new Option('--codec <mode>', 'data: the data codecs (codecs/*.json, docs/codecs.md) where a device type has one (default); code: the TypeScript codecs').choices(CODEC_MODES))
     .option('--shuffle <seed>', 'run tests in a random order from this seed (recorded in the report); verdicts must not change', intIn(...SEED_RANGE))
     .addOption(new Option('--no-progress', 'no progress bar'))
     .addHelpText('after', EXIT_HELP)
@@ -194,6 +197,8 @@ export function buildProgram(): Command {
       }
       loadPolicy(o.policy); // bad input fails before any work, and before the report directory is touched
       if (o.profile) process.env.FWCTL_CTS_PROFILE = loadProfile(o.profile) && o.profile; // workers inherit the environment
+      if (o.codec) process.env.FWCTL_CTS_CODEC = o.codec;
+      checkCodecs(); // FWCTL_CTS_CODEC and every data codec: a malformed one fails here (exit 2), not in a worker
       if (o.abiBaseline) loadSnapshot(o.abiBaseline);
       const expectations = o.expectations === undefined ? undefined : loadExpectations(o.expectations);
       // Workers inherit the environment; a bad variable is an error here, not in a test.

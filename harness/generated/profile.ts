@@ -9,7 +9,7 @@ export type Profile = {
   title: string;
   deviceType: DeviceTypeName;
   /**
-   * How requests are encoded: a built-in codec (cxl, mlx5, pds, bnxt: harness/codecs/) or one a plugin provides (docs/plugins.md); checked on load.
+   * The codec that encodes requests, by id: a data codec codecs/<id>.json, a TypeScript one in harness/codecs/ (docs/codecs.md), or one a plugin provides (docs/plugins.md).
    */
   codec: string;
   /**

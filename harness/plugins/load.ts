@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { codecFor, codecNames, registerCodec, type Codec } from '../codecs/index.js';
+import { codecFor, codecIds, loadDataCodec, registerCodec, type Codec } from '../codecs/index.js';
 import { CtsError } from '../errors.js';
 import type { Config } from '../generated/config.js';
 import type { Plugin } from '../generated/plugin.js';
@@ -112,19 +112,10 @@ async function moduleCodec(manifest: string, pointer: string, name: string, file
   return c as Codec;
 }
 
-/**
- * A codec described as data (schemas/codec.schema.json), through the data-codec
- * engine (harness/codecs/data.ts) when this build has it.
- */
-async function dataCodec(manifest: string, pointer: string, name: string, file: string): Promise<Codec> {
-  let engine: { loadDataCodec?: (file: string) => Codec };
-  try {
-    engine = (await import(new URL('../codecs/data.js', import.meta.url).href)) as typeof engine;
-  } catch {
-    throw bad(manifest, pointer, 'this build has no data-codec engine (harness/codecs/data.ts): expected a "module" codec');
-  }
-  const c = engine.loadDataCodec!(file);
-  if (c.name !== name) throw bad(manifest, pointer, `expected the data codec in ${file} to be named '${name}', got ${JSON.stringify(c.name)}`);
+/** A codec described as data (schemas/codec.schema.json, docs/codecs.md), through the data-codec engine. */
+function dataCodec(manifest: string, pointer: string, name: string, file: string): Codec {
+  const c = loadDataCodec(file); // a malformed codec file is its own file, pointer and expectation
+  if (c.name !== name) throw bad(manifest, pointer, `expected the data codec in ${file} to have the id '${name}', got ${JSON.stringify(c.name)}`);
   return c;
 }
 
@@ -147,10 +138,10 @@ export async function loadPlugin(manifest: string): Promise<PluginRecord> {
   // Codecs first: profiles name them.
   for (const [i, c] of (p.codecs ?? []).entries()) {
     const pointer = `/codecs/${i}`;
-    if (codecFor(c.name)) throw bad(real, `${pointer}/name`, `expected a codec name not taken: '${c.name}' is already defined (${codecNames().join(', ')})`);
+    if (codecFor(c.name)) throw bad(real, `${pointer}/name`, `expected a codec name not taken: '${c.name}' is already defined (${codecIds().join(', ')})`);
     const codec = c.module !== undefined
       ? await moduleCodec(real, `${pointer}/module`, c.name, member(real, root, `${pointer}/module`, c.module))
-      : await dataCodec(real, `${pointer}/data`, c.name, member(real, root, `${pointer}/data`, c.data!));
+      : dataCodec(real, `${pointer}/data`, c.name, member(real, root, `${pointer}/data`, c.data!));
     registerCodec(codec);
   }
   const policies: [string, string][] = (p.policies ?? []).map((rel, i) => {

@@ -1,10 +1,10 @@
 /** Device profiles: loaded from profiles/, validated, with semantic checks the schema cannot express. */
 import { existsSync } from 'node:fs';
+import { codecFor, codecIds } from '../codecs/index.js';
 import { CtsError } from '../errors.js';
 import type { Command, Effects, Profile, ScopeName } from '../generated/profile.js';
 import { ROOT } from '../paths.js';
 import { loadJson } from '../schema/validate.js';
-import { codecFor, codecNames } from '../codecs/index.js';
 import { isPluginDeviceType, pluginProfile } from '../plugins/registry.js';
 import { SCOPES } from '../../uapi/fwctl.js';
 
@@ -38,8 +38,10 @@ export function loadProfile(idOrFile: string): Profile {
   const file = /^[a-z0-9-]+$/.test(idOrFile) ? (pluginProfile(idOrFile) ?? `${PROFILES_DIR}${idOrFile}.json`) : idOrFile;
   if (!existsSync(file)) throw new CtsError('CTS_E_READ_FILE', `profile '${idOrFile}': no such profile in profiles/ or a loaded plugin, and no such file`);
   const profile = loadJson<Profile>(file, 'profile');
-  // The schema takes any name: a plugin may add codecs and device types (docs/plugins.md).
-  if (!codecFor(profile.codec)) throw new CtsError('CTS_E_INVALID_FILE', `${file}: /codec: expected a known codec (${codecNames().join(', ')}) or one a loaded plugin provides, got '${profile.codec}'`, 'a plugin adds codecs: --plugin, docs/plugins.md');
+  // The schema only says it is an id: a registered (plugin), data or TypeScript codec must have it (harness/codecs/index.ts).
+  if (!codecFor(profile.codec)) {
+    throw new CtsError('CTS_E_INVALID_FILE', `${file}: /codec: expected the id of a codec (a data codec codecs/<id>.json, one of ${codecIds().join(', ')}, or one a loaded plugin provides), got '${profile.codec}'`, 'a plugin adds codecs: --plugin, docs/plugins.md');
+  }
   if (!UAPI_DEVICE_TYPES.includes(profile.deviceType) && !isPluginDeviceType(profile.deviceType)) {
     throw new CtsError('CTS_E_INVALID_FILE', `${file}: /deviceType: expected a uAPI device type (${UAPI_DEVICE_TYPES.join(', ')}) or one a loaded plugin declares, got '${profile.deviceType}'`, 'a plugin declares device types: --plugin, docs/plugins.md');
   }
