@@ -49,7 +49,8 @@ function cellOf(o: Observation): Cell {
   return { scope, sent: true, accepted: o.ok === true, ...(o.status !== undefined && { status: o.status }) };
 }
 
-function whyNotSent(item: Command | Probe, scope: number, allow: Allows): string | undefined {
+/** Why a cell is not sent (the run's guard, suites/support/fixture.ts), or undefined when it may be. */
+export function whyNotSent(item: Command | Probe, scope: number, allow: Allows): string | undefined {
   if (scope >= 2 && !allow.taint) return 'needs --allow-taint';
   const safe = 'safeProbe' in item && item.safeProbe;
   if (!safe && !allow.destructive) return 'needs --allow-destructive';
