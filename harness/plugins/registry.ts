@@ -60,6 +60,12 @@ export function pluginProfileForType(deviceType: string): string | undefined {
   return profilesByType.get(deviceType)?.[0];
 }
 
+/** The profile a plugin provides for the out_device_type a driver reports, when a plugin declares that type. */
+export function pluginProfileForValue(value: number | undefined): string | undefined {
+  const name = value === undefined ? undefined : deviceTypes.get(value);
+  return name === undefined ? undefined : pluginProfileForType(name);
+}
+
 /** The prefix of every skip reason and message about a device type nothing describes. */
 export const UNKNOWN_DEVICE_TYPE = 'unknown device type';
 

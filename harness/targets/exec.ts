@@ -8,7 +8,7 @@
 import { WireClient } from '../wire/client.js';
 import { fromBase64, hex, unhex, type Hello, type Reply, type Segment } from '../wire/protocol.js';
 import { PROFILES_DIR } from '../profiles/profile.js';
-import { pluginDeviceTypeName, pluginProfile, pluginProfileForType } from '../plugins/registry.js';
+import { pluginProfile, pluginProfileForValue } from '../plugins/registry.js';
 import { existsSync } from 'node:fs';
 import type { TargetSpec } from './spec.js';
 import {
@@ -156,7 +156,7 @@ export class ExecTarget extends ExecProcess implements Target {
       ...(d?.deviceType !== undefined && { expectedDeviceType: d.deviceType }),
       ...(d?.profile !== undefined && { profile: d.profile }),
       // A device type a plugin declares picks that plugin's profile, as dev: picks a kernel profile by type.
-      ...(d?.profile === undefined && d?.deviceType !== undefined && pluginProfileFor(d.deviceType) && { profile: pluginProfileFor(d.deviceType) }),
+      ...(d?.profile === undefined && pluginProfileForValue(d?.deviceType) && { profile: pluginProfileForValue(d?.deviceType) }),
       ...(d?.capSysRawio !== undefined && { capSysRawio: d.capSysRawio }),
       // The driver decides: a simulator is thrown away; an agent on real hardware was unlocked by its operator.
       allows: d?.allows ?? { taint: false, destructive: false, hazards: false },
@@ -274,12 +274,6 @@ async function greet(client: WireClient, timeoutMs: number): Promise<Hello> {
     await client.close();
     throw e;
   }
-}
-
-/** The profile a plugin provides for the device type a driver claims in its hello. */
-function pluginProfileFor(deviceType: number): string | undefined {
-  const name = pluginDeviceTypeName(deviceType);
-  return name === undefined ? undefined : pluginProfileForType(name);
 }
 
 /** This worker's running drivers, by target string. */
