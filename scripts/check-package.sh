@@ -31,6 +31,34 @@ run "$local_dir" npx --no-install fwctl-cts --help >/dev/null
 run "$local_dir" npx --no-install fwctl-cts run --target sim:cxl --report-dir out | tail -n 3
 test -s "$local_dir/out/report.json"
 
+# The worked example (examples/vendor-device, docs/plugins.md) from the installed tarball: a device
+# type fwctl-cts has never seen, described only as data. The plugin is an npm package of its own
+# (--plugin by name) and a directory (--plugin by path); clean is COMPLIANT, each defect fails
+# exactly the rules sim/defects.json names.
+cp -r examples/vendor-device "$work/vendor-device"
+plugin_tgz=$(cd "$work" && npm pack --silent ./vendor-device | tail -n 1)
+run "$local_dir" npm install --no-audit --no-fund --loglevel=error "$work/$plugin_tgz" >/dev/null
+sim="exec:python3 $work/vendor-device/sim/acme_pctl_sim.py"
+run "$local_dir" npx --no-install fwctl-cts run --plugin acme-pctl --target "$sim" --report-dir out-example --no-progress | grep Verdict
+node -e 'const r = require(process.argv[1]); if (r.verdict !== "compliant") process.exit(1); const p = r.plugins[0]; console.log(`plugin ${p.name} ${p.version} sha256 ${p.sha256}`)' "$local_dir/out-example/report.json"
+caught=0
+defects=$(node -e 'console.log(Object.keys(require(process.argv[1])).join(" "))' "$work/vendor-device/sim/defects.json")
+for d in $defects; do
+  set +e
+  run "$local_dir" npx --no-install fwctl-cts run --plugin "$work/vendor-device" --target "$sim --defect $d" --report-dir "out-$d" --no-progress >/dev/null
+  code=$?
+  set -e
+  node -e '
+    const [report, catalog, d, code] = process.argv.slice(1);
+    const failed = require(report).rules.filter((r) => r.verdict === "fail").map((r) => r.id).sort();
+    const breaks = [...require(catalog)[d].breaks].sort();
+    console.log(`defect ${d}: exit ${code}, failed ${failed.join(", ") || "nothing"}`);
+    if (code !== "1" || failed.join() !== breaks.join()) { console.error(`check-package: defect ${d}: expected exactly ${breaks.join(", ")}`); process.exit(1); }
+  ' "$local_dir/out-$d/report.json" "$work/vendor-device/sim/defects.json" "$d" "$code"
+  caught=$((caught + 1))
+done
+printf 'example plugin: clean COMPLIANT, %d of %d defects caught by exactly their rules\n' "$caught" "$(echo $defects | wc -w)"
+
 global_dir=$work/global
 start=$(date +%s%N)
 npm install -g --prefix "$global_dir" --no-audit --no-fund --loglevel=error "$tgz" >/dev/null

@@ -2,7 +2,7 @@
  * The fwctl-cts command line. Exit codes: 0 compliant, 1 non-compliant or
  * incomplete, 2 bad input or harness error. Errors are one line on stderr.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
@@ -33,6 +33,9 @@ import { renderSnapshot, takeSnapshot, writeSnapshot } from './snapshot.js';
 import { loadSnapshot } from '../targets/baseline.js';
 import { takeInventory, renderInventory } from './inventory.js';
 import { ALL_MODELS, listRules } from './list.js';
+import { checkProfile, renderProfileCheck } from './profile-check.js';
+import { CONFIG_FILE, loadCliPlugins } from '../plugins/load.js';
+import { UNKNOWN_DEVICE_TYPE } from '../plugins/registry.js';
 
 const EXIT = { compliant: 0, failing: 1, badInput: 2, noDevice: 4 } as const;
 
@@ -145,6 +148,15 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: () => {} });
 
+  // Plugins (docs/plugins.md): --plugin and the config file, loaded before any command runs.
+  program
+    .option('--plugin <name|path>', 'load a plugin: a directory with fwctl-cts-plugin.json or an installed npm package (repeatable; docs/plugins.md)', collect)
+    .option('--config <file>', `plugins to load, from a config file (default: ./${CONFIG_FILE} when present)`)
+    .hook('preAction', async () => {
+      const g = program.opts<{ plugin?: string[]; config?: string }>();
+      await loadCliPlugins(g.plugin ?? [], g.config);
+    });
+
   withAllowFlags(program
     .command('run'))
     .description('run the conformance suites against one or more targets and write the reports')
@@ -247,6 +259,7 @@ export function buildProgram(): Command {
         throw e;
       }
       process.stdout.write(`${renderSummary(report, files)}\n`);
+      for (const line of unknownDeviceTypes(report)) process.stderr.write(`fwctl-cts: ${line}\n`);
     });
 
   withAllowFlags(program
@@ -340,6 +353,22 @@ Exit codes:
       }
     });
 
+  // Drafting a profile (issue 13 item 5): what the device answers against what the draft claims.
+  withAllowFlags(program
+    .command('profile')
+    .description('work on a device profile: `profile check <file> --target T`')
+    .command('check'))
+    .description('send every command of a draft profile at every scope and list where the device disagrees with it (exit 1 on a disagreement)')
+    .argument('<file>', 'the draft profile (schemas/profile.schema.json)')
+    .requiredOption('-t, --target <spec>', 'the device to ask, e.g. exec:…, sim:cxl, dev:/dev/fwctl/fwctl0')
+    .option('--json <file>', 'also write the whole result as JSON')
+    .action(async (file: string, o: { target: string; json?: string } & AllowFlags) => {
+      const result = await checkProfile(file, o.target, allowsFrom(o));
+      if (o.json) writeFileSync(o.json, `${JSON.stringify(result, null, 2)}\n`);
+      process.stdout.write(renderProfileCheck(result));
+      process.exitCode = result.disagreements ? EXIT.failing : EXIT.compliant;
+    });
+
   program
     .command('merge')
     .description('merge shard reports (report.json of --shard 1/n .. n/n) into the report of the whole run, and write every format')
@@ -367,6 +396,15 @@ Exit codes:
     });
 
   return program;
+}
+
+/** One line per target whose device type nothing describes: the skip reason its tests carry (docs/plugins.md). */
+function unknownDeviceTypes(report: { tests: { target: string; skipReason?: string }[] }): string[] {
+  const lines = new Map<string, string>();
+  for (const r of report.tests) {
+    if (r.skipReason?.startsWith(UNKNOWN_DEVICE_TYPE) && !lines.has(r.target)) lines.set(r.target, `target '${r.target}': ${r.skipReason}; the uapi rules that need no device knowledge ran`);
+  }
+  return [...lines.values()];
 }
 
 /**

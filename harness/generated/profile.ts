@@ -9,7 +9,7 @@ export type Profile = {
   title: string;
   deviceType: DeviceTypeName;
   /**
-   * The codec that encodes requests, by id: a data codec codecs/<id>.json or a TypeScript one in harness/codecs/ (docs/codecs.md).
+   * The codec that encodes requests, by id: a data codec codecs/<id>.json, a TypeScript one in harness/codecs/ (docs/codecs.md), or one a plugin provides (docs/plugins.md).
    */
   codec: string;
   /**
@@ -70,10 +70,12 @@ export type Profile = {
   ownObjects?: OwnObjects;
 };
 /**
+ * A uAPI device type (mlx5, cxl, bnxt, pds) or one a plugin declares (docs/plugins.md); checked on load.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "DeviceTypeName".
  */
-export type DeviceTypeName = "mlx5" | "cxl" | "bnxt" | "pds";
+export type DeviceTypeName = string;
 /**
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "KernelVersion".

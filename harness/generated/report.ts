@@ -71,6 +71,10 @@ export interface Report {
   tests: TestEntry[];
   summary: Summary;
   /**
+   * The plugins this run loaded (--plugin, fwctl-cts.config.json; docs/plugins.md).
+   */
+  plugins?: PluginRecord[];
+  /**
    * The expectations file this run applied.
    */
   expectations?: {
@@ -201,4 +205,17 @@ export interface Summary {
     "not-selected"?: number;
     waived?: number;
   };
+}
+export interface PluginRecord {
+  name: string;
+  version: string;
+  apiVersion: number;
+  /**
+   * SHA-256 of the sha256sum listing of the plugin's files (docs/plugins.md).
+   */
+  sha256: string;
+  /**
+   * How many files the digest covers.
+   */
+  files?: number;
 }

@@ -3,6 +3,7 @@ import { CtsError } from '../errors.js';
 import type { Policy, Rule } from '../generated/policy.js';
 import { POLICIES_DIR } from '../paths.js';
 import { loadJson } from '../schema/validate.js';
+import { pluginPolicy } from '../plugins/registry.js';
 
 export type { Policy, Rule } from '../generated/policy.js';
 
@@ -14,11 +15,13 @@ export interface LoadedPolicy {
 
 /** A pack name from policies/ ('upstream') or a path to a policy file. */
 export function resolvePolicy(nameOrFile: string): string {
+  const fromPlugin = /^[a-z0-9-]+$/.test(nameOrFile) ? pluginPolicy(nameOrFile) : undefined;
+  if (fromPlugin) return fromPlugin;
   if (/^[a-z0-9-]+$/.test(nameOrFile) && existsSync(`${POLICIES_DIR}${nameOrFile}.json`)) {
     return `${POLICIES_DIR}${nameOrFile}.json`;
   }
   if (existsSync(nameOrFile)) return nameOrFile;
-  throw new CtsError('CTS_E_READ_FILE', `policy '${nameOrFile}': no such pack in policies/ and no such file`);
+  throw new CtsError('CTS_E_READ_FILE', `policy '${nameOrFile}': no such pack in policies/ or a loaded plugin, and no such file`);
 }
 
 export function loadPolicy(nameOrFile: string): LoadedPolicy {

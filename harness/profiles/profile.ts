@@ -5,6 +5,7 @@ import { CtsError } from '../errors.js';
 import type { Command, Effects, Profile, ScopeName } from '../generated/profile.js';
 import { ROOT } from '../paths.js';
 import { loadJson } from '../schema/validate.js';
+import { isPluginDeviceType, pluginProfile } from '../plugins/registry.js';
 import { SCOPES } from '../../uapi/fwctl.js';
 
 export type { Command, Effects, Probe, Profile, ScopeName } from '../generated/profile.js';
@@ -27,16 +28,22 @@ export function scopeValue(name: ScopeName): number {
 
 const cache = new Map<string, Profile>();
 
-/** A profile by id (profiles/<id>.json) or by file path. */
+/** The uAPI's device type names (include/uapi/fwctl/fwctl.h); plugins declare others (docs/plugins.md). */
+const UAPI_DEVICE_TYPES = ['mlx5', 'cxl', 'bnxt', 'pds'];
+
+/** A profile by id (profiles/<id>.json, or one a loaded plugin provides) or by file path. */
 export function loadProfile(idOrFile: string): Profile {
   const cached = cache.get(idOrFile);
   if (cached) return cached;
-  const file = /^[a-z0-9-]+$/.test(idOrFile) ? `${PROFILES_DIR}${idOrFile}.json` : idOrFile;
-  if (!existsSync(file)) throw new CtsError('CTS_E_READ_FILE', `profile '${idOrFile}': no such profile in profiles/ and no such file`);
+  const file = /^[a-z0-9-]+$/.test(idOrFile) ? (pluginProfile(idOrFile) ?? `${PROFILES_DIR}${idOrFile}.json`) : idOrFile;
+  if (!existsSync(file)) throw new CtsError('CTS_E_READ_FILE', `profile '${idOrFile}': no such profile in profiles/ or a loaded plugin, and no such file`);
   const profile = loadJson<Profile>(file, 'profile');
-  // The schema only says it is an id: a registered, data or TypeScript codec must have it (harness/codecs/index.ts).
+  // The schema only says it is an id: a registered (plugin), data or TypeScript codec must have it (harness/codecs/index.ts).
   if (!codecFor(profile.codec)) {
-    throw new CtsError('CTS_E_INVALID_FILE', `${file}: /codec: expected the id of a codec (a data codec codecs/<id>.json, or one of ${codecIds().join(', ')}), got '${profile.codec}'`);
+    throw new CtsError('CTS_E_INVALID_FILE', `${file}: /codec: expected the id of a codec (a data codec codecs/<id>.json, one of ${codecIds().join(', ')}, or one a loaded plugin provides), got '${profile.codec}'`, 'a plugin adds codecs: --plugin, docs/plugins.md');
+  }
+  if (!UAPI_DEVICE_TYPES.includes(profile.deviceType) && !isPluginDeviceType(profile.deviceType)) {
+    throw new CtsError('CTS_E_INVALID_FILE', `${file}: /deviceType: expected a uAPI device type (${UAPI_DEVICE_TYPES.join(', ')}) or one a loaded plugin declares, got '${profile.deviceType}'`, 'a plugin declares device types: --plugin, docs/plugins.md');
   }
   const names = new Map<string, number>();
   profile.commands.forEach((c, i) => {

@@ -5,6 +5,7 @@ import type { Plan, Shard } from '../plan/plan.js';
 import type { LoadedPolicy } from '../policy/policy.js';
 import type { TestResult } from '../runner/types.js';
 import { VERSION } from '../version.js';
+import { loadedPlugins } from '../plugins/registry.js';
 import { combineVerdicts, ruleVerdictOnTarget, runVerdict } from './verdict.js';
 
 export interface RunInfo {
@@ -21,7 +22,10 @@ export interface RunInfo {
 
 export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly TestResult[], info: RunInfo): Report {
   const planned = new Set(plan.groups.flatMap((g) => g.tests.flatMap((test) => test.rules.map((r) => `${g.target}|${r}`))));
-  return assembleReport(policy, targetEntries(plan), planned, results, info);
+  const report = assembleReport(policy, targetEntries(plan), planned, results, info);
+  // What the run loaded besides fwctl-cts itself (docs/plugins.md): name, version, digest.
+  if (loadedPlugins().length) report.plugins = loadedPlugins().map((p) => ({ ...p }));
+  return report;
 }
 
 function targetEntries(plan: Plan): TargetEntry[] {

@@ -11,6 +11,7 @@ import { threadId } from 'node:worker_threads';
 import Mocha from 'mocha';
 import { DryRunTarget } from '../targets/dryrun.js';
 import { createTarget } from '../targets/registry.js';
+import { loadEnvPlugins } from '../plugins/load.js';
 import type { Target } from '../targets/target.js';
 import { setTarget } from '../../suites/support/context.js';
 import type { CheckMeta } from '../../suites/support/check.js';
@@ -108,6 +109,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
   post({ type: 'start' });
   let target: Target;
   try {
+    await loadEnvPlugins(); // the plugins the CLI loaded (docs/plugins.md)
     target = await createTarget(task.target, { ...task.options, callTimeoutMs: task.timeoutMs });
   } catch (e) {
     task.port?.close();

@@ -24,6 +24,7 @@ import * as libc from '../kernel/libc.js';
 import { ProcessMemory } from '../kernel/memory.js';
 import { kernelProfileFor, runningKernel } from '../profiles/kernel.js';
 import { ROOT } from '../paths.js';
+import { pluginProfileForValue } from '../plugins/registry.js';
 import type { Profile } from '../profiles/profile.js';
 import { FWCTL_RPC, deviceTypeName } from '../../uapi/fwctl.js';
 import type { TargetSpec } from './spec.js';
@@ -105,7 +106,8 @@ export class DevTarget implements Target {
     const model = found.deviceType === undefined ? 'unknown' : deviceTypeName(found.deviceType).toLowerCase();
     // By device type and running kernel; `run --profile` overrides (harness/profiles/kernel.ts).
     const kernelRelease = runningKernel();
-    const profile = process.env.FWCTL_CTS_PROFILE || kernelProfileFor(model, kernelRelease)?.id;
+    // A device type a plugin declares (a driver not upstream) takes that plugin's profile (docs/plugins.md).
+    const profile = process.env.FWCTL_CTS_PROFILE || kernelProfileFor(model, kernelRelease)?.id || pluginProfileForValue(found.deviceType);
     const capSysRawio = capEffHas(CAP_SYS_RAWIO, roots.proc);
     this.description = {
       spec: spec.text,

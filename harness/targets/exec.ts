@@ -8,6 +8,7 @@
 import { WireClient } from '../wire/client.js';
 import { fromBase64, hex, unhex, type Hello, type Reply, type Segment } from '../wire/protocol.js';
 import { PROFILES_DIR } from '../profiles/profile.js';
+import { pluginProfile, pluginProfileForValue } from '../plugins/registry.js';
 import { existsSync } from 'node:fs';
 import type { TargetSpec } from './spec.js';
 import {
@@ -154,6 +155,8 @@ export class ExecTarget extends ExecProcess implements Target {
       ...(d?.defects && { defects: d.defects }),
       ...(d?.deviceType !== undefined && { expectedDeviceType: d.deviceType }),
       ...(d?.profile !== undefined && { profile: d.profile }),
+      // A device type a plugin declares picks that plugin's profile, as dev: picks a kernel profile by type.
+      ...(d?.profile === undefined && pluginProfileForValue(d?.deviceType) && { profile: pluginProfileForValue(d?.deviceType) }),
       ...(d?.capSysRawio !== undefined && { capSysRawio: d.capSysRawio }),
       // The driver decides: a simulator is thrown away; an agent on real hardware was unlocked by its operator.
       allows: d?.allows ?? { taint: false, destructive: false, hazards: false },
@@ -263,8 +266,8 @@ async function greet(client: WireClient, timeoutMs: number): Promise<Hello> {
     const hello = await client.handshake(Math.max(timeoutMs, MIN_HELLO_MS));
     const profile = hello.driver?.profile;
     // A profile by id from profiles/ only: a path would let a driver make the harness read any file.
-    if (profile !== undefined && !(/^[a-z0-9][a-z0-9-]*$/.test(profile) && existsSync(`${PROFILES_DIR}${profile}.json`))) {
-      throw client.protocolError(`names profile ${JSON.stringify(profile.slice(0, 80))} in its hello: expected the id of a profile in profiles/`);
+    if (profile !== undefined && !(/^[a-z0-9][a-z0-9-]*$/.test(profile) && (existsSync(`${PROFILES_DIR}${profile}.json`) || pluginProfile(profile)))) {
+      throw client.protocolError(`names profile ${JSON.stringify(profile.slice(0, 80))} in its hello: expected the id of a profile in profiles/ or in a loaded plugin (--plugin, docs/plugins.md)`);
     }
     return hello;
   } catch (e) {
