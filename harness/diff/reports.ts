@@ -8,8 +8,8 @@
  *
  * Targets are paired before anything is compared (sim:cxl and sim:cxl+<defect> are the same device):
  * `--pair A=B` first, then the same spec, then the same spec but for its +defects (one clean target
- * of A is then the baseline of each of its defect runs in B), then the same kind, model and device
- * node, then, when each run has a single target, those two. What stays unpaired is an
+ * of A is then the baseline of each of its defect runs in B), then the same device type and
+ * device node, then, when each run has a single target, those two. What stays unpaired is an
  * added or removed target.
  */
 import type { ChangeKind, DiffSide, ReportDiff, RuleChange, TargetPair, TestChange } from '../generated/diff.js';
@@ -38,7 +38,8 @@ function withoutDefects(t: TargetEntry): string {
 }
 
 function deviceKey(t: TargetEntry): string | undefined {
-  return t.device === undefined ? undefined : [t.kind ?? '', t.deviceType ?? t.model ?? '', t.device].join('|');
+  // Not the kind: dev:… and exec:ssh host fwctl-cts agent --target dev:… reach the same device.
+  return t.device === undefined ? undefined : [t.deviceType ?? t.model ?? '', t.device].join('|');
 }
 
 /**
@@ -85,8 +86,8 @@ export function pairTargets(a: readonly TargetEntry[], b: readonly TargetEntry[]
   };
   const defectsA = unique(a, withoutDefects);
   for (const y of [...leftB.values()]) {
-    const x = y.defects?.length ? defectsA.get(withoutDefects(y)) : undefined;
-    if (x) take(x, y, 'defects');
+    const x = defectsA.get(withoutDefects(y));
+    if (x && (x.defects?.length || y.defects?.length)) take(x, y, 'defects');
   }
   const devA = unique(leftA.values(), deviceKey);
   const devB = unique(leftB.values(), deviceKey);

@@ -75,7 +75,7 @@ export interface TargetPair {
   a: string;
   b: string;
   /**
-   * spec: the same target string; option: --pair; defects: the same spec but for its +defects; device: the same kind, model and device node; only-target: the one target left on each side.
+   * spec: the same target string; option: --pair; defects: the same spec but for its +defects; device: the same device type and device node (any kind: dev or exec through an agent); only-target: the single target of each run.
    */
   by: "spec" | "option" | "defects" | "device" | "only-target";
 }
