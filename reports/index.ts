@@ -7,7 +7,7 @@ import type { TestResult } from '../harness/runner/types.js';
 import { renderFailuresCsv, renderResultsCsv } from './csv.js';
 import { renderJunit, type JunitOptions } from './junit.js';
 import { renderKcidb, type KcidbOptions } from './kcidb.js';
-import { renderMarkdown } from './markdown.js';
+import { renderMarkdown, type MarkdownOptions } from './markdown.js';
 import { renderSarif } from './sarif.js';
 import { renderKtap, renderTap, renderTapFlat } from './tap.js';
 import { writeFallback, writeGeneration, type ReportFile } from './write.js';
@@ -15,7 +15,7 @@ import { writeFallback, writeGeneration, type ReportFile } from './write.js';
 export { renderSummary } from './summary.js';
 export { prepareReportDir, releaseReportDir } from './write.js';
 
-export type ReportOptions = JunitOptions & KcidbOptions;
+export type ReportOptions = JunitOptions & KcidbOptions & MarkdownOptions;
 
 export const REPORT_FILES: Record<string, (r: Report, opts: ReportOptions) => string> = {
   'report.json': (r: Report) => `${JSON.stringify(r, null, 2)}\n`,
@@ -24,7 +24,7 @@ export const REPORT_FILES: Record<string, (r: Report, opts: ReportOptions) => st
   'report.ktap': renderKtap,
   'junit.xml': renderJunit,
   'report.kcidb.json': renderKcidb,
-  'report.md': (r: Report) => renderMarkdown(r),
+  'report.md': (r: Report, opts: ReportOptions) => renderMarkdown(r, [], opts),
   'report.sarif': renderSarif,
   'results.csv': renderResultsCsv,
   'failures.csv': renderFailuresCsv,

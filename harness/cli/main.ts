@@ -31,7 +31,11 @@ import { runDifferential } from './differential.js';
 import { renderDryRun } from './dry-run.js';
 import { renderSnapshot, takeSnapshot, writeSnapshot } from './snapshot.js';
 import { loadSnapshot } from '../targets/baseline.js';
-import { takeInventory, renderInventory } from './inventory.js';
+import { takeInventory, targetInventory, renderInventory } from './inventory.js';
+import { runDiff, type DiffCliOptions } from './diff.js';
+import { loadBaselineReport } from '../diff/load.js';
+import { diffReports } from '../diff/reports.js';
+import { baselineSummary } from '../diff/render.js';
 import { ALL_MODELS, listRules } from './list.js';
 import { checkProfile, renderProfileCheck } from './profile-check.js';
 import { CONFIG_FILE, loadCliPlugins } from '../plugins/load.js';
@@ -121,6 +125,7 @@ type RunCliOptions = {
   profile?: string;
   abiBaseline?: string;
   codec?: CodecMode;
+  baseline?: string;
 } & AllowFlags;
 
 function kcidbOrigin(v: string): string {
@@ -177,6 +182,7 @@ export function buildProgram(): Command {
     .option('--kcidb-build-id <id>', 'report.kcidb.json: the KCIDB build id of the kernel under test (<origin>:<id>); made up when absent')
     .option('--dry-run', 'print every RPC and scope the run would issue, and issue none (no reports are written)')
     .option('--abi-baseline <file>', 'a snapshot (fwctl-cts snapshot) taken before a firmware or kernel update: the abi rules compare the devices against it')
+    .option('--baseline <report>', 'an earlier report.json (or report directory, or bundle): report.md and the summary list the regressions and fixes against it (fwctl-cts diff)')
     .option('--seed <n>', 'seed for the property-based robustness tests (default: fixed per test; a 32-bit integer); a failure prints the seed and path to replay', intIn(...SEED_RANGE))
     .option('--robustness-runs <n>', `random inputs per robustness test (default ${ROBUSTNESS_RUNS_DEFAULT}, at most ${ROBUSTNESS_RUNS_RANGE[1]})`, intIn(...ROBUSTNESS_RUNS_RANGE))
     .option('--profile <id|file>', 'dev: targets: this profile instead of the kernel profile picked by device type and kernel release')
@@ -200,6 +206,7 @@ export function buildProgram(): Command {
       if (o.codec) process.env.FWCTL_CTS_CODEC = o.codec;
       checkCodecs(); // FWCTL_CTS_CODEC and every data codec: a malformed one fails here (exit 2), not in a worker
       if (o.abiBaseline) loadSnapshot(o.abiBaseline);
+      const baseline = o.baseline === undefined ? undefined : loadBaselineReport(o.baseline);
       const expectations = o.expectations === undefined ? undefined : loadExpectations(o.expectations);
       // Workers inherit the environment; a bad variable is an error here, not in a test.
       if (o.seed !== undefined) process.env.FWCTL_CTS_SEED = String(o.seed);
@@ -249,16 +256,19 @@ export function buildProgram(): Command {
       }
       // The same code every report format carries (reports/run-entries.ts).
       process.exitCode = exitCode(report);
+      // --baseline: what changed since that run, in report.md and under the summary (the exit code stays the verdict's).
+      const changes = baseline && diffReports(baseline, { file: join(o.reportDir, 'report.json'), report });
+      const againstBaseline = changes ? `\n${baselineSummary(changes)}\n` : '';
       let files: string[];
       try {
-        files = writeReports(o.reportDir, report, { limit: o.junitLimit, kcidbOrigin: o.kcidbOrigin, kcidbBuildId: o.kcidbBuildId });
+        files = writeReports(o.reportDir, report, { limit: o.junitLimit, kcidbOrigin: o.kcidbOrigin, kcidbBuildId: o.kcidbBuildId, ...(changes && { baseline: changes }) });
       } catch (e) {
         // The results are kept (or at least summarised): the summary first, then the one-line error.
         if (!(e instanceof ReportsNotWritten)) throw e;
-        process.stdout.write(`${renderSummary(report, e.kept)}\n`);
+        process.stdout.write(`${renderSummary(report, e.kept)}\n${againstBaseline}`);
         throw e;
       }
-      process.stdout.write(`${renderSummary(report, files)}\n`);
+      process.stdout.write(`${renderSummary(report, files)}\n${againstBaseline}`);
       for (const line of unknownDeviceTypes(report)) process.stderr.write(`fwctl-cts: ${line}\n`);
     });
 
@@ -283,12 +293,13 @@ export function buildProgram(): Command {
       process.stdout.write(await listRules(o.policy, o.target ?? ALL_MODELS, Boolean(o.json)));
     });
 
-  program
-    .command('inventory')
+  withAllowFlags(program
+    .command('inventory'))
     .description('list the fwctl devices on this machine: type, parent, driver, PCI ids, firmware, and the kernel taint')
-    .option('--json', 'machine-readable output')
-    .action((o: { json?: boolean }) => {
-      const inv = takeInventory();
+    .option('--json', 'machine-readable output (schemas/inventory.schema.json; fwctl-cts diff compares two)')
+    .option('-t, --target <spec>', 'describe these targets instead of this machine\'s devices (repeatable), e.g. sim:cxl@2.0', collect)
+    .action(async (o: { json?: boolean; target?: string[] } & AllowFlags) => {
+      const inv = o.target?.length ? await targetInventory(o.target, allowsFrom(o)) : takeInventory();
       process.stdout.write(o.json ? `${JSON.stringify(inv, null, 2)}\n` : renderInventory(inv));
       if (!inv.devices.length) process.exitCode = EXIT.noDevice;
     });
@@ -329,6 +340,28 @@ Exit codes:
      or a real device without --allow-taint --allow-destructive (the probes taint and write)`)
     .action(async (o: { a: string; b: string; grep?: string; json?: string; kmsg?: boolean } & AllowFlags) => {
       process.exitCode = await runDifferential({ a: o.a, b: o.b, grep: o.grep, json: o.json, kmsg: Boolean(o.kmsg), allow: allowsFrom(o).allow }, process.stdout);
+    });
+
+  program
+    .command('diff')
+    .description('what changed between two runs (report.json, report directories, certification bundles) or two inventories: regressions, fixes, new and removed tests, rule verdicts per target')
+    .argument('<a>', 'the earlier run or inventory')
+    .argument('<b>', 'the later one')
+    .option('--pair <a=b>', 'compare target a of A with target b of B (repeatable); otherwise targets pair by spec, by spec without +defects, by device, or as the only target of each', collect)
+    .option('--json <file|->', 'write the whole diff as JSON (schemas/diff.schema.json)')
+    .option('--markdown <file|->', 'write a Markdown summary (a merge-request comment, under 65,536 characters)')
+    .addHelpText('after', `
+A regression is a rule or test failing in B that did not fail in A (a new one that fails included),
+or a worse run verdict; a fix, one that failed in A and passes in B. Inventories: a device that
+disappeared or a taint flag newly set is a regression; firmware, driver, node and kernel changes
+are listed.
+
+Exit codes:
+  0  no regression
+  1  a regression
+  2  an input that cannot be read (the file and the JSON pointer are named), or a bad --pair`)
+    .action((a: string, b: string, o: DiffCliOptions) => {
+      process.exitCode = runDiff(a, b, o, process.stdout);
     });
 
   program
