@@ -32,6 +32,7 @@ import { renderSnapshot, takeSnapshot, writeSnapshot } from './snapshot.js';
 import { loadSnapshot } from '../targets/baseline.js';
 import { takeInventory, renderInventory } from './inventory.js';
 import { ALL_MODELS, listRules } from './list.js';
+import { addCertifyCommands } from './certify.js';
 
 const EXIT = { compliant: 0, failing: 1, badInput: 2, noDevice: 4 } as const;
 
@@ -355,6 +356,17 @@ Exit codes:
     .action(() => {
       for (const d of ALL_DEFECTS) process.stdout.write(`${d.id}\n    ${d.summary}\n    ${d.flaky ? 'flaky: fails at random (use --retries)' : `breaks: ${d.breaks.join(', ')}`}\n`);
     });
+
+  addCertifyCommands(program, {
+    withAllowFlags,
+    allowsFrom,
+    intIn,
+    collect,
+    maxWorkers: MAX_WORKERS,
+    maxTimeoutMs: MAX_TIMEOUT_MS,
+    defaultWorkers: defaultWorkers(),
+    defaultTimeoutMs: DEFAULT_TIMEOUT_MS,
+  });
 
   return program;
 }
