@@ -61,7 +61,7 @@ export function addCertifyCommands(program: Command, h: CliHelpers): void {
     .addHelpText('after', CERTIFY_HELP)
     .action(async (o: { target: string[]; output: string; policy: string; expectations?: string; workers: number; timeout: number; signKey?: string; allowTaint?: boolean; allowDestructive?: boolean; allowHazards?: boolean }) => {
       const expectations = o.expectations === undefined ? undefined : loadExpectations(o.expectations);
-      const done = await certify({ targets: o.target, dir: o.output, policy: o.policy, expectations, workers: o.workers, timeoutMs: o.timeout, options: allowed(h, o), signKey: o.signKey });
+      const done = await certify({ targets: o.target, dir: o.output, policy: o.policy, expectations, workers: o.workers, timeoutMs: o.timeout, options: h.allowsFrom(o), signKey: o.signKey });
       process.stdout.write(`${renderSummary(done.report, [])}\n`);
       process.stdout.write(`Bundle: ${o.output} (${done.manifest.files.length} files and ${MANIFEST}${done.signed ? `, signed: ${SIGNATURE}` : ''})\n`);
       process.exitCode = done.code;
@@ -94,6 +94,3 @@ export function addCertifyCommands(program: Command, h: CliHelpers): void {
     });
 }
 
-function allowed(h: CliHelpers, o: { allowTaint?: boolean; allowDestructive?: boolean; allowHazards?: boolean }): TargetOptions {
-  return h.allowsFrom(o);
-}
