@@ -142,6 +142,15 @@ describe('certify and verify', function () {
     expect(v, v.join('\n')).to.include('verdict: report.json says non-compliant, its recorded tests under policy.json give compliant');
   });
 
+  it('what a bundle says is printed inert: a control character in a recorded message stays one visible line', () => {
+    const dir = copy('controls');
+    editReport(dir, (r) => void (r.tests.find((t) => t.outcome === 'pass')!.error = { message: 'x\x1b[2J\rverify: ok' }));
+    const r = cts('verify', dir);
+    expect(r.code).to.equal(1);
+    expect(r.out).to.not.match(/[\x1b\r]/);
+    expect(r.out).to.match(/^test \S+ on sim:cxl: outcome pass, but it records a failure: x\\x1b\[2J\\rverify: ok$/m);
+  });
+
   it('a policy edited in place (a must made a should): named against the shipped pack', async () => {
     const dir = copy('policy-edit');
     const file = join(dir, 'policy.json');

@@ -21,7 +21,7 @@ import { loadPolicy } from '../policy/policy.js';
 import { DEFAULT_TIMEOUT_MS, defaultWorkers, runConformance } from '../run.js';
 import type { TestResult } from '../runner/types.js';
 import { WorkerPool } from '../runner/pool.js';
-import { expandTargets } from '../targets/spec.js';
+import { expandTargets, parseTarget } from '../targets/spec.js';
 import { SAFE, type TargetOptions } from '../targets/target.js';
 import { VERSION } from '../version.js';
 import { BUNDLE_FORMAT, ENVIRONMENT_FILE, EXPECTATIONS_FILE, PLAN_FILE, POLICY_FILE, sha256, writeBundle, type BundleManifest } from './bundle.js';
@@ -113,6 +113,10 @@ export async function certify(o: CertifyOptions): Promise<Certified> {
   const policy = loadPolicy(policyFile);
   if (existsSync(o.dir)) throw new CtsError('CTS_E_REPORT_DIR', `bundle directory '${o.dir}' already exists: a bundle holds one certification run`, 'give a new directory');
   const targets = expandTargets(o.targets);
+  for (const t of targets) {
+    const spec = parseTarget(t);
+    if (spec.kind === 'dev' && !existsSync(spec.path)) throw new CtsError('CTS_E_NO_DEVICE_NODE', `target '${t}': no such device node ${spec.path}`, 'fwctl-cts inventory lists the fwctl devices here');
+  }
   const workers = o.workers ?? defaultWorkers();
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const options = o.options ?? SAFE;

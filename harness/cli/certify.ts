@@ -1,6 +1,7 @@
 /** `fwctl-cts certify`, `verify` and `sign`: a certification bundle, checked and signed (harness/certify/). */
 import type { Command } from 'commander';
 import { join } from 'node:path';
+import { visible } from '../../reports/escape.js';
 import { renderSummary } from '../../reports/index.js';
 import { MANIFEST, SIGNATURE } from '../certify/bundle.js';
 import { certify } from '../certify/certify.js';
@@ -77,7 +78,8 @@ export function addCertifyCommands(program: Command, h: CliHelpers): void {
     .action(async (dir: string, o: { allowedSigners?: string; identity?: string }) => {
       if (Boolean(o.allowedSigners) !== Boolean(o.identity)) throw new CtsError('CTS_E_USAGE', 'verify: --allowed-signers and --identity go together');
       const v = await verifyBundle(dir, o);
-      const lines = [...v.findings, ...v.notes.map((n) => `note: ${n}`)];
+      // What a bundle says (test ids, error messages) may carry controls: each finding stays one inert line.
+      const lines = [...v.findings, ...v.notes.map((n) => `note: ${n}`)].map(visible);
       lines.push(v.findings.length ? `verify: ${dir}: ${v.findings.length} finding${v.findings.length === 1 ? '' : 's'}` : `verify: ${dir}: ok`);
       process.stdout.write(`${lines.join('\n')}\n`);
       process.exitCode = v.findings.length ? 1 : 0;
