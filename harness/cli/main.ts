@@ -40,6 +40,7 @@ import { ALL_MODELS, listRules } from './list.js';
 import { checkProfile, renderProfileCheck } from './profile-check.js';
 import { CONFIG_FILE, loadCliPlugins } from '../plugins/load.js';
 import { UNKNOWN_DEVICE_TYPE } from '../plugins/registry.js';
+import { addCertifyCommands } from './certify.js';
 
 const EXIT = { compliant: 0, failing: 1, badInput: 2, noDevice: 4 } as const;
 
@@ -427,6 +428,17 @@ Exit codes:
     .action(() => {
       for (const d of ALL_DEFECTS) process.stdout.write(`${d.id}\n    ${d.summary}\n    ${d.flaky ? 'flaky: fails at random (use --retries)' : `breaks: ${d.breaks.join(', ')}`}\n`);
     });
+
+  addCertifyCommands(program, {
+    withAllowFlags,
+    allowsFrom,
+    intIn,
+    collect,
+    maxWorkers: MAX_WORKERS,
+    maxTimeoutMs: MAX_TIMEOUT_MS,
+    defaultWorkers: defaultWorkers(),
+    defaultTimeoutMs: DEFAULT_TIMEOUT_MS,
+  });
 
   return program;
 }
