@@ -59,8 +59,12 @@ export interface Operator {
 const rpcOf = (c: IoctlCall) => (c.request === FWCTL_RPC && c.before && c.before.length >= RPC_SIZE ? decodeRpc(c.before) : undefined);
 const infoOf = (c: IoctlCall) => (c.request === FWCTL_INFO && c.before && c.before.length >= INFO_SIZE ? decodeInfo(c.before) : undefined);
 
-/** Errnos the fwctl core itself gives (drivers/fwctl/main.c): anything else from a well-formed RPC is the driver's. */
-const CORE_ERRNOS = new Set(['EFAULT', 'ENODEV', 'E2BIG', 'EMSGSIZE', 'ENOMEM', 'ENOTTY', 'EBADF']);
+/**
+ * Errnos the fwctl core itself gives (drivers/fwctl/main.c): anything else from a well-formed RPC is the
+ * driver's. EMSGSIZE is the core's only above 2 MiB (R-1), which driverRefusal rules out; below, it is
+ * the driver's (mlx5 and pds refuse short inputs with it).
+ */
+const CORE_ERRNOS = new Set(['EFAULT', 'ENODEV', 'E2BIG', 'ENOMEM', 'ENOTTY', 'EBADF']);
 
 /** A well-formed RPC the driver refused (not the core: the struct passed every core check, R-1, R-2, D-4). */
 function driverRefusal(c: IoctlCall, res: SyscallResult) {
@@ -316,11 +320,11 @@ export const OPERATORS: readonly Operator[] = [
   {
     id: 'oops-on-short-input',
     rule: 'robustness.no-crash',
-    description: 'an RPC with fewer than 8 input bytes that the driver refuses kills the caller, like the short-input reads fixed in features.c (7.3) and pds (e7537735)',
+    description: 'a well-formed RPC with fewer than 8 input bytes kills the caller, like the short-input reads fixed in features.c (7.3) and pds (e7537735)',
     async ioctl(c, s) {
-      const r = rpcOf(c);
       const res = await c.next();
-      if (!r || r.in_len >= 8 || !driverRefusal(c, res)) return res;
+      const r = rpcOf(c);
+      if (!r || r.in_len >= 8 || r.scope > Scope.DEBUG_WRITE_FULL || r.size < RPC_SIZE || res.errno === 'EFAULT' || res.errno === 'ENODEV') return res;
       s.fired();
       throw new ProcessKilled('mutant: oops on a short RPC input');
     },
