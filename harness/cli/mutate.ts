@@ -1,7 +1,7 @@
 /** `fwctl-cts mutate`: the kill rate of the suites on a target (harness/mutate/mutate.ts, docs/mutate.md). */
 import { existsSync } from 'node:fs';
 import { CtsError } from '../errors.js';
-import { runMutation, renderMutation, selectOperators, type MutationReport } from '../mutate/mutate.js';
+import { runMutations, renderMutation, selectOperators, type MutationReport } from '../mutate/mutate.js';
 import { OPERATORS } from '../mutate/operators.js';
 import { loadPolicy } from '../policy/policy.js';
 import { selectSuites } from '../run.js';
@@ -42,22 +42,18 @@ export async function runMutateCli(o: MutateCliOptions, options: TargetOptions, 
     const spec = parseTarget(t);
     if (spec.kind === 'dev' && !existsSync(spec.path)) throw new CtsError('CTS_E_NO_DEVICE_NODE', `target '${t}': no such device node ${spec.path}`, 'fwctl-cts inventory lists the fwctl devices here');
   }
-  const reports: MutationReport[] = [];
-  for (const target of targets) {
-    const report = await runMutation({
-      target,
-      operators: o.operator,
-      policy: o.policy,
-      suites: o.suite,
-      tests: o.test,
-      exclude: o.exclude,
-      workers: o.workers,
-      timeoutMs: o.timeout,
-      options,
-      onMutant: (m, i, n) => err.write(`fwctl-cts: mutant ${i + 1}/${n} ${m.operator}: ${m.status}\n`),
-    });
-    reports.push(report);
-    if (!o.json) out.write(`${renderMutation(report)}\n\n`);
-  }
+  const reports: MutationReport[] = await runMutations({
+    targets,
+    operators: o.operator,
+    policy: o.policy,
+    suites: o.suite,
+    tests: o.test,
+    exclude: o.exclude,
+    workers: o.workers,
+    timeoutMs: o.timeout,
+    options,
+    onMutant: (m, i, n) => err.write(`fwctl-cts: mutant ${i + 1}/${n} ${m.operator}: ${m.status}\n`),
+  });
+  if (!o.json) for (const report of reports) out.write(`${renderMutation(report)}\n\n`);
   if (o.json) out.write(`${JSON.stringify({ targets: reports }, null, 2)}\n`);
 }

@@ -4,7 +4,8 @@
  * score each mutant. A mutant is killed when a test that passed on the
  * baseline fails (or crashes, hangs, errors) under it; it survived when every
  * such test still passes; it is not applicable when its operator never changed
- * an answer (the target lacks the part it alters, or no test made the call).
+ * an answer (the target lacks the part it alters, or no test made the call),
+ * or when tests that passed on the baseline skipped under it (they could not be scored).
  * Only outcomes are compared, so the score does not depend on the worker count.
  */
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -73,7 +74,16 @@ export function selectOperators(ids: readonly string[] | undefined): Operator[] 
   return OPERATORS.filter((o) => ids.includes(o.id));
 }
 
+/** One target's mutation score (runMutations scores several in the same runs). */
 export async function runMutation(opts: MutateOptions): Promise<MutationReport> {
+  return (await runMutations({ ...opts, targets: [opts.target] }))[0]!;
+}
+
+/**
+ * Score every operator on each of `targets`. Each run covers all the targets at once (dev:all: every
+ * device in one run per mutant), and each target is scored on its own tests.
+ */
+export async function runMutations(opts: Omit<MutateOptions, 'target'> & { targets: readonly string[] }): Promise<MutationReport[]> {
   const operators = selectOperators(opts.operators);
   const workers = opts.workers ?? defaultWorkers();
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -82,62 +92,84 @@ export async function runMutation(opts: MutateOptions): Promise<MutationReport> 
     const pool = new WorkerPool({ workers, timeoutMs, options: { ...options, ...extra } });
     const t0 = performance.now();
     try {
-      const report = await runConformance({ targets: [opts.target], policy: opts.policy, suites: opts.suites, tests: opts.tests, exclude: opts.exclude, pool });
+      const report = await runConformance({ targets: opts.targets, policy: opts.policy, suites: opts.suites, tests: opts.tests, exclude: opts.exclude, pool });
       return { report, ms: performance.now() - t0 };
     } finally {
       await pool.close();
     }
   };
+  const key = (t: { target: string; id: string }) => `${t.target}|${t.id}`;
 
   const base = await run({});
-  const errors = base.report.targets.flatMap((t) => t.errors ?? []);
-  if (base.report.tests.length === 0 && errors.length) throw new CtsError('CTS_E_INTERNAL', `${opts.target}: ${errors[0]}`);
-  const passed = new Set(base.report.tests.filter((t) => t.outcome === 'pass').map((t) => t.id));
-  const count = (o: string) => base.report.tests.filter((t) => t.outcome === o).length;
+  for (const t of base.report.targets) {
+    if (!base.report.tests.some((x) => x.target === t.spec) && t.errors?.length) throw new CtsError('CTS_E_INTERNAL', `${t.spec}: ${t.errors[0]}`);
+  }
+  const passed = new Set(base.report.tests.filter((t) => t.outcome === 'pass').map(key));
+  const mutants = new Map<string, MutantResult[]>(opts.targets.map((t) => [t, []]));
 
   const dir = mkdtempSync(join(tmpdir(), 'fwctl-cts-mutate-'));
-  const mutants: MutantResult[] = [];
   try {
     for (const [index, op] of operators.entries()) {
       const hitsFile = join(dir, `${op.id}.hits`);
       const { report, ms } = await run({ mutation: { operator: op.id, hitsFile } });
       const hits = existsSync(hitsFile) ? readFileSync(hitsFile, 'utf8').split('\n') : [];
-      const broken = report.tests.filter((t) => passed.has(t.id) && BROKEN.has(t.outcome));
-      const killedBy = [...new Set(broken.flatMap((t) => t.rules))].sort();
-      const m: MutantResult = {
-        operator: op.id,
-        rule: op.rule,
-        description: op.description,
-        status: broken.length ? 'killed' : 'survived',
-        killedBy,
-        ruleTripped: killedBy.includes(op.rule),
-        failedTests: broken.map((t) => `${t.id} (${t.outcome})`),
-        durationMs: Math.round(ms),
-      };
-      // A mutant that changed nothing cannot be killed: it is not applicable, with the reason.
-      if (!broken.length && !hits.includes('fired')) {
-        m.status = 'not-applicable';
-        const missing = hits.find((h) => h.startsWith('missing '));
-        m.reason = missing ? `the target has no ${missing.slice(8).split(' ').join(', ')} part` : 'no test made a call this operator alters';
+      for (const target of opts.targets) {
+        const m = score(op, report.tests.filter((t) => t.target === target), passed, hits.filter((h) => h.endsWith(`\t${target}`)).map((h) => h.split('\t')[0]!), ms);
+        mutants.get(target)!.push(m);
+        opts.onMutant?.({ ...m, operator: opts.targets.length > 1 ? `${m.operator} on ${target}` : m.operator }, index, operators.length);
       }
-      mutants.push(m);
-      opts.onMutant?.(m, index, operators.length);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const killed = mutants.filter((m) => m.status === 'killed').length;
-  const survived = mutants.filter((m) => m.status === 'survived').length;
-  return {
-    target: opts.target,
-    policy: base.report.policy.id,
-    baseline: { passed: passed.size, failed: count('fail') + count('crash') + count('timeout') + count('error'), skipped: count('skip'), durationMs: Math.round(base.ms) },
-    mutants,
-    killed,
-    survived,
-    notApplicable: mutants.length - killed - survived,
-    killRate: killed + survived ? killed / (killed + survived) : null,
+  return opts.targets.map((target) => {
+    const ms = mutants.get(target)!;
+    const tests = base.report.tests.filter((t) => t.target === target);
+    const count = (...o: string[]) => tests.filter((t) => o.includes(t.outcome)).length;
+    const killed = ms.filter((m) => m.status === 'killed').length;
+    const survived = ms.filter((m) => m.status === 'survived').length;
+    return {
+      target,
+      policy: base.report.policy.id,
+      baseline: { passed: count('pass'), failed: count('fail', 'crash', 'timeout', 'error'), skipped: count('skip'), durationMs: Math.round(base.ms) },
+      mutants: ms,
+      killed,
+      survived,
+      notApplicable: ms.length - killed - survived,
+      killRate: killed + survived ? killed / (killed + survived) : null,
+    };
+  });
+}
+
+/** One mutant on one target, from its tests under the mutant, the baseline's passes and what the proxy said. */
+function score(op: Operator, tests: Report['tests'], passed: ReadonlySet<string>, hits: string[], ms: number): MutantResult {
+  const was = (t: Report['tests'][number]) => passed.has(`${t.target}|${t.id}`);
+  const broken = tests.filter((t) => was(t) && BROKEN.has(t.outcome));
+  const killedBy = [...new Set(broken.flatMap((t) => t.rules))].sort();
+  const m: MutantResult = {
+    operator: op.id,
+    rule: op.rule,
+    description: op.description,
+    status: broken.length ? 'killed' : 'survived',
+    killedBy,
+    ruleTripped: killedBy.includes(op.rule),
+    failedTests: broken.map((t) => `${t.id} (${t.outcome})`),
+    durationMs: Math.round(ms),
   };
+  if (broken.length) return m;
+  const unscored = tests.filter((t) => was(t) && t.outcome === 'skip');
+  if (!hits.includes('fired')) {
+    // A mutant that changed nothing cannot be killed: it is not applicable, with the reason.
+    const missing = hits.find((h) => h.startsWith('missing '));
+    m.status = 'not-applicable';
+    m.reason = missing ? `the target has no ${missing.slice(8).split(' ').join(', ')} part` : 'no test made a call this operator alters';
+  } else if (unscored.length) {
+    // Tests that passed on the baseline could not run again (a real kernel's TAINT_FWCTL is sticky
+    // until reboot, so a clean-kernel test skips after the baseline tainted it): not a survivor.
+    m.status = 'not-applicable';
+    m.reason = `${unscored.length} test(s) that passed on the baseline skipped under the mutant (${unscored[0]!.id}: ${unscored[0]!.skipReason})`;
+  }
+  return m;
 }
 
 /** The human-readable table: one line per mutant, then the kill rate and the survivors. */

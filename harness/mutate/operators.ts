@@ -142,8 +142,9 @@ export const OPERATORS: readonly Operator[] = [
     async ioctl(c, s) {
       const res = await c.next();
       const r = driverRefusal(c, res);
-      // Sent at the full scope it taints a real kernel: only where the user allowed that.
-      if (!r || r.scope === Scope.DEBUG_WRITE_FULL || c.role === 'norawio' || !s.description.allows.taint) return res;
+      // Sent at the full scope it taints a real kernel and may write: only where the user allowed both.
+      const allows = s.description.allows;
+      if (!r || r.scope === Scope.DEBUG_WRITE_FULL || c.role === 'norawio' || !allows.taint || !allows.destructive) return res;
       const again = await withField(c, RPC_OFF.scope, Scope.DEBUG_WRITE_FULL, 4);
       if (!again || again.ret !== 0) return res;
       s.fired();

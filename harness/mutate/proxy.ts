@@ -112,11 +112,11 @@ export class MutantTarget extends MutantProcess implements Target {
     const state: MutantState = { operator, description: target.description, openFds: 0, closes: 0, scratch: {}, fired: () => {} };
     super(target, state, 'main');
     let told = false;
-    // Once per proxy is enough to say the operator fired; the file is appended synchronously, before the task ends.
+    // Once per proxy is enough to say the operator fired (on which target); the file is appended synchronously, before the task ends.
     state.fired = () => {
       if (told || !option.hitsFile) return;
       told = true;
-      appendFileSync(option.hitsFile, 'fired\n');
+      appendFileSync(option.hitsFile, `fired\t${target.description.spec}\n`);
     };
     const inner = target.parts;
     const parts: TargetParts = { ...inner };
@@ -130,7 +130,7 @@ export class MutantTarget extends MutantProcess implements Target {
     }
     // An operator that alters a part the target lacks does not apply; the caller learns why from the hits file.
     const missing = (operator.needs ?? []).filter((n) => !inner[n]);
-    if (missing.length && option.hitsFile) appendFileSync(option.hitsFile, `missing ${missing.join(' ')}\n`);
+    if (missing.length && option.hitsFile) appendFileSync(option.hitsFile, `missing ${missing.join(' ')}\t${target.description.spec}\n`);
     this.parts = missing.length ? parts : { ...parts, ...operator.parts?.(parts, state) };
     if (target.renew) {
       const renew = target.renew.bind(target);
