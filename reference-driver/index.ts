@@ -38,7 +38,7 @@ export class ReferenceSystem {
     this.fwVersion = this.checkFw(opts.fw ?? model.fwVersions[model.fwVersions.length - 1]!);
     this.defects = new Defects(opts.defects ?? []);
     this.core = new FwctlCore(this.kernel, this.defects);
-    this.dev = model.create({ kernel: this.kernel, fw: this.fwVersion, defects: this.defects });
+    this.dev = this.create();
     this.register();
   }
 
@@ -47,6 +47,14 @@ export class ReferenceSystem {
       throw new Error(`model '${this.model.name}' has no firmware '${fw}' (known: ${this.model.fwVersions.join(', ')})`);
     }
     return fw;
+  }
+
+  private create(): DeviceInstance {
+    const dev = this.model.create({ kernel: this.kernel, fw: this.fwVersion, defects: this.defects });
+    if (!this.defects.has('state-digest-frozen')) return dev;
+    // Defect: the state observer always answers what it saw at power-up, so no change ever shows.
+    const frozen = dev.stateDigest();
+    return Object.assign(Object.create(dev) as DeviceInstance, { stateDigest: () => frozen });
   }
 
   get fw(): string {
@@ -81,7 +89,7 @@ export class ReferenceSystem {
     this.checkFw(fw);
     if (this.current) this.unregister();
     this.fwVersion = fw;
-    this.dev = this.model.create({ kernel: this.kernel, fw, defects: this.defects });
+    this.dev = this.create();
     this.register();
   }
 

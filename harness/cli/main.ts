@@ -28,6 +28,7 @@ import { serveAgent } from '../wire/agent.js';
 import { serve } from '../wire/server.js';
 import { VERSION } from '../version.js';
 import { runDifferential } from './differential.js';
+import { runMutateCli, type MutateCliOptions } from './mutate.js';
 import { renderDryRun } from './dry-run.js';
 import { renderSnapshot, takeSnapshot, writeSnapshot } from './snapshot.js';
 import { loadSnapshot } from '../targets/baseline.js';
@@ -341,6 +342,27 @@ Exit codes:
      or a real device without --allow-taint --allow-destructive (the probes taint and write)`)
     .action(async (o: { a: string; b: string; grep?: string; json?: string; kmsg?: boolean } & AllowFlags) => {
       process.exitCode = await runDifferential({ a: o.a, b: o.b, grep: o.grep, json: o.json, kmsg: Boolean(o.kmsg), allow: allowsFrom(o).allow }, process.stdout);
+    });
+
+  withAllowFlags(program
+    .command('mutate'))
+    .description('mutation testing: run the suites once per mutation operator applied to what the target answers, and print the kill rate and the surviving mutants (docs/mutate.md)')
+    .option('-t, --target <spec>', 'target to mutate (repeatable; dev:all mutates every device)', collect)
+    .option('--operator <id>', 'only this operator (repeatable; --list shows them)', collect)
+    .option('--list', 'list the operators and the rule each should trip')
+    .option('-p, --policy <pack|file>', 'policy pack name or policy file', 'upstream')
+    .option('--suite <prefix>', 'only suites whose name starts with this (repeatable)', collect)
+    .option('--test <glob>', 'only tests whose id matches this glob (repeatable)', collect)
+    .option('--exclude <glob>', 'leave out tests whose id matches this glob (repeatable)', collect)
+    .option('-j, --workers <n>', `worker threads (1 to ${MAX_WORKERS})`, intIn(1, MAX_WORKERS), defaultWorkers())
+    .option('--timeout <ms>', `per-test timeout (1 to ${MAX_TIMEOUT_MS})`, intIn(1, MAX_TIMEOUT_MS), DEFAULT_TIMEOUT_MS)
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', `
+Exit codes:
+  0  the mutants were scored (whatever the kill rate)
+  2  bad input (target, operator, policy, suite), or a target that could not be run`)
+    .action(async (o: MutateCliOptions & AllowFlags) => {
+      await runMutateCli(o, allowsFrom(o), process.stdout, process.stderr);
     });
 
   program

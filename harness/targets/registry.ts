@@ -16,7 +16,9 @@ export async function createTarget(text: string, options: TargetOptions = SAFE):
     await real.dispose();
     return dry;
   }
-  const target = await make(text, options);
+  const made = await make(text, options);
+  // `fwctl-cts mutate`: the suites see the target through a proxy that alters its answers.
+  const target = options.mutation ? (await import('../mutate/proxy.js')).mutantTarget(made, options.mutation) : made;
   if (!options.abiBaseline) return target;
   const { attachBaseline, loadSnapshot } = await import('./baseline.js');
   const file = options.abiBaseline;

@@ -210,6 +210,16 @@ export interface TargetOptions {
   callTimeoutMs?: number;
   /** Record the ioctls a run would issue and issue none (--dry-run). */
   dryRun?: boolean;
+  /** Put a mutation proxy in front of the target (`fwctl-cts mutate`, harness/mutate/proxy.ts). */
+  mutation?: MutationOption;
+}
+
+/** One mutation operator applied to everything a target answers (plain data: it crosses to the workers). */
+export interface MutationOption {
+  /** The operator's id (harness/mutate/operators.ts). */
+  operator: string;
+  /** A file the proxy appends a line to whenever the operator changed an answer, so the caller knows it fired. */
+  hitsFile?: string;
 }
 
 /** A safe default: read-only probes only. */

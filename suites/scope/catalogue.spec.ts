@@ -71,6 +71,30 @@ describe('scope', () => {
     });
   });
 
+  // The read-only checks above prove "no change" by an equal digest; a digest blind to writes would
+  // prove nothing (a frozen digest passes them all). So the digest must be seen to move when a
+  // catalogued write is accepted. Found by `fwctl-cts mutate` (operator state-digest-frozen).
+  const writes = commands.filter((x) => x.effects !== 'read-only' && x.effects !== 'debug-read');
+  if (writes.length) {
+    const ws = writes;
+    check('scope.read-only-honest', 'the device-state digest changes when a catalogued write is accepted', { variant: 'digest-sees-writes', requires: ['deviceState'], exclusive: 'device' }, async (t) => {
+      const state = t.part('deviceState');
+      const usable = ws.filter((c) => mayUse(t, c, scopeValue(c.minScope)));
+      if (!usable.length) t.skip(`not unlocked: the catalogued writes (${ws.map((c) => c.name).join(', ')}) need --allow-taint/--allow-destructive`);
+      const fd = await t.open();
+      const tried: string[] = [];
+      for (const c of usable) {
+        const before = await state.digest();
+        const r = await t.send(fd, c, scopeValue(c.minScope));
+        if (r.res.ret !== 0 || !r.status?.ok) continue;
+        if ((await state.digest()) !== before) return;
+        tried.push(c.name);
+      }
+      if (!tried.length) t.skip(`no catalogued write was accepted (${usable.map((c) => c.name).join(', ')}): scope.accepted-at-and-above says why`);
+      expect.fail(`the device-state digest did not change after the accepted writes ${tried.join(', ')}: it cannot show that a read-only command changed nothing`);
+    });
+  }
+
   forEachItem('scope.uncatalogued-denied', dev?.profile.uncatalogued ?? [], 'the profile lists no uncatalogued probe', (probe) => {
     check('scope.uncatalogued-denied', `${probe.name} (not catalogued) is denied at every scope`, { variant: probe.name }, async (t) => {
       const { profile } = await t.device();
