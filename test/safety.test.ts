@@ -50,17 +50,22 @@ describe('safety: the write gate', function () {
   const noMem = { alloc: (x: number | Uint8Array) => ({ addr: 0x10000n, bytes: Buffer.alloc(typeof x === 'number' ? x : x.length) }) as never };
   const profiles = readdirSync(PROFILES_DIR).filter((f) => f.endsWith('.json')).map((f) => loadProfile(f.slice(0, -5)));
 
-  it('every command of every profile, encoded, is unsafe exactly when it is not a safe probe', () => {
+  it('every command of every profile, encoded, is unsafe exactly when it is not a safe probe (data and TypeScript codecs alike)', () => {
     let n = 0;
     for (const p of profiles) {
-      const codec = codecFor(p.codec)!;
-      const gate = writeGate(p, codec);
-      for (const c of p.commands) {
-        n++;
-        expect(gate(codec.encode(c.request, c.outLen, noMem).input).unsafe, `${p.id} ${c.name} (safeProbe ${c.safeProbe})`).to.equal(!c.safeProbe);
+      for (const mode of ['data', 'code'] as const) {
+        const codec = codecFor(p.codec, mode)!;
+        expect(codec.identify, `${mode} codec ${p.codec} identifies commands`).to.be.a('function');
+        const gate = writeGate(p, codec);
+        for (const c of p.commands) {
+          n++;
+          const input = codec.encode(c.request, c.outLen, noMem).input;
+          expect(gate(input).unsafe, `${p.id} ${c.name} (safeProbe ${c.safeProbe}, ${mode} codec)`).to.equal(!c.safeProbe);
+          expect(codec.identify!(input), `${p.id} ${c.name}: data and code identify alike`).to.deep.equal(codecFor(p.codec, 'code')!.identify!(input));
+        }
       }
     }
-    expect(n, 'commands checked').to.be.greaterThan(300);
+    expect(n, 'commands checked').to.be.greaterThan(600);
   });
 
   for (const [id, from, at, value, to] of [

@@ -118,6 +118,10 @@ function check(d: DataCodec, source: string): void {
       if (typeof def === 'object' && !bytesNames.has(def.lengthOf)) invalid(source, `${p}/default/lengthOf`, `expected the name of a bytes field, got '${def.lengthOf}'`);
     });
   }
+  d.command?.forEach((name, i) => {
+    const f = d.request.fields.find((x) => x.request === name);
+    if (!f || f.at === undefined || !(f.type in WIDTH)) invalid(source, `/command/${i}`, `expected the request name of an integer field of /request/fields with a fixed "at", got '${name}'`);
+  });
   const { length, field, counts } = d.payload;
   if (length === 'field' && (!field || !counts)) invalid(source, `/payload/${field ? 'counts' : 'field'}`, "required with length 'field'");
   for (const k of ['field', 'counts', 'add'] as const) if (length !== 'field' && d.payload[k] !== undefined) invalid(source, `/payload/${k}`, `only with length 'field', not '${length}'`);
@@ -265,6 +269,18 @@ function build(d: DataCodec, source: string): DataCodecInstance {
     ...(d.volatileOut && { volatileOut: d.volatileOut as Range[] }),
     ...(d.infoVolatile && { infoVolatile: d.infoVolatile as Range[] }),
   };
+  if (d.command) {
+    const fields = d.command.map((name) => ({ name, f: d.request.fields.find((x) => x.request === name)! }));
+    codec.identify = (input) => {
+      const id: Record<string, number> = {};
+      for (const { name, f } of fields) {
+        const type = f.type as IntType;
+        if (input.length < f.at! + WIDTH[type]) return undefined;
+        id[name] = Number(readInt(input, type, endian(f.endian), f.at!));
+      }
+      return id;
+    };
+  }
   if (d.objectId) {
     const s = d.objectId;
     // Bytes past the payload's end read as zero: a short alloc answer is id 0, not a throw.

@@ -5,9 +5,14 @@
  */
 export type Endian = "le" | "be";
 /**
- * Names a bytes field for `lengthOf`; for documentation otherwise.
+ * This interface was referenced by `DataCodec`'s JSON-Schema
+ * via the `definition` "Name".
  */
 export type Name = string;
+/**
+ * Names a bytes field for `lengthOf`; for documentation otherwise.
+ */
+export type Name1 = string;
 /**
  * Byte offset in the request.
  */
@@ -15,7 +20,7 @@ export type Offset = number;
 /**
  * Take the offset from this request field instead of `at` (the profile says where a parameter goes); not written when the request has no such field.
  */
-export type Name1 = string;
+export type Name2 = string;
 /**
  * This interface was referenced by `DataCodec`'s JSON-Schema
  * via the `definition` "Endian".
@@ -24,7 +29,7 @@ export type Endian1 = "le" | "be";
 /**
  * The profile request field holding the value.
  */
-export type Name2 = string;
+export type Name3 = string;
 /**
  * A run parameter: `value` (a configuration value a write test sends), `objectId` (an object a sharing test touches).
  *
@@ -37,11 +42,6 @@ export type Param = "value" | "objectId";
  * via the `definition` "IntType".
  */
 export type IntType = "u8" | "u16" | "u32" | "u64";
-/**
- * This interface was referenced by `DataCodec`'s JSON-Schema
- * via the `definition` "Name".
- */
-export type Name3 = string;
 /**
  * Written only when the request has this field (a parameter replaces a field the command has, never adds one).
  */
@@ -88,6 +88,12 @@ export interface DataCodec {
    */
   source: string;
   endian: Endian;
+  /**
+   * The request fields (by their `request` name) that name the command a request is, the opcode first. They are read back from a request's bytes, so the harness and the agent can tell a malformed request that became a write (harness/profiles/writes.ts). Each must be an integer field of request.fields with a fixed `at`. Without it, every request not sent as the profile spells it counts as a possible write.
+   *
+   * @minItems 1
+   */
+  command?: [Name, ...Name[]];
   request: Request;
   status: Status;
   payload: Payload;
@@ -131,9 +137,9 @@ export interface Request {
  * via the `definition` "Field".
  */
 export interface Field {
-  name?: Name;
+  name?: Name1;
   at?: Offset;
-  atRequest?: Name1;
+  atRequest?: Name2;
   /**
    * bytes: a hex string copied in (the request grows to hold it); uuid: "xxxxxxxx-xxxx-…" as 16 bytes in written order; bit: ORs bit `bit` of byte `at` when the value is true.
    */
@@ -141,7 +147,7 @@ export interface Field {
   endian?: Endian1;
   bit?: number;
   const?: number | string | boolean;
-  request?: Name2;
+  request?: Name3;
   param?: Param;
   /**
    * For a bytes field: how the numeric run parameter is laid out as bytes.
@@ -160,7 +166,7 @@ export interface Field {
  * via the `definition` "LengthOf".
  */
 export interface LengthOf {
-  lengthOf: Name3;
+  lengthOf: Name;
   add?: number;
 }
 /**
@@ -190,7 +196,7 @@ export interface When {
  * via the `definition` "Buffers".
  */
 export interface Buffers {
-  request: Name3;
+  request: Name;
   address: Width;
   value?: Width;
 }
