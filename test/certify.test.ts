@@ -215,6 +215,26 @@ describe('certify and verify', function () {
     expect(edited[0]).to.match(/^signature: manifest\.json\.sig does not verify/);
   });
 
+  it('the plugins a run used are in the bundle, whole: a changed plugin file or a missing copy is named', async () => {
+    const dir = join(base, 'plugin');
+    const r = cts('--plugin', 'examples/vendor-device', 'certify', '--target', 'exec:python3 examples/vendor-device/sim/acme_pctl_sim.py', '-o', dir);
+    expect(r.code, r.err).to.equal(0);
+    expect(bundleEntries(dir)).to.include('plugin-acme-pctl.json');
+    expect((await verifyBundle(dir)).findings).to.deep.equal([]);
+    const edited = join(base, 'plugin-edited');
+    cpSync(dir, edited, { recursive: true });
+    const file = join(edited, 'plugin-acme-pctl.json');
+    const pack = JSON.parse(readFileSync(file, 'utf8')) as { files: { path: string; base64: string }[] };
+    const profile = pack.files.find((f) => f.path === 'profiles/acme-pctl.json')!;
+    profile.base64 = Buffer.from(Buffer.from(profile.base64, 'base64').toString('utf8').replace('"DEBUG_WRITE"', '"CONFIGURATION"')).toString('base64');
+    writeFileSync(file, JSON.stringify(pack));
+    redigest(edited);
+    expect((await verifyBundle(edited)).findings.join('\n')).to.match(/^plugin acme-pctl: plugin-acme-pctl\.json holds files with sha256 .*, report\.json records /m);
+    rmSync(file);
+    redigest(edited);
+    expect((await verifyBundle(edited)).findings.join('\n')).to.match(/^plugin acme-pctl 1\.[0-9.]+: report\.json records it, the bundle has no plugin-acme-pctl\.json/m);
+  });
+
   it('certify takes no option that weakens a certification: --test, a policy file, a robustness override', async () => {
     const out = join(base, 'never');
     const test = cts('certify', '-t', 'sim:cxl', '-o', out, '--test', 'uapi.*');

@@ -25,6 +25,18 @@ export const PLAN_FILE = 'plan.json';
 export const ENVIRONMENT_FILE = 'environment.json';
 export const EXPECTATIONS_FILE = 'expectations.json';
 
+/** A plugin the run loaded, copied whole: plugin-<name>.json (the bundle stays one flat directory). */
+export const pluginPackFile = (name: string) => `plugin-${name.replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
+export const PLUGIN_PACK_FORMAT = 'fwctl-cts-bundle-plugin/1';
+
+export interface PluginPack {
+  format: typeof PLUGIN_PACK_FORMAT;
+  name: string;
+  version: string;
+  /** Every file of the plugin directory (those its digest covers), base64. */
+  files: { path: string; base64: string }[];
+}
+
 export function sha256(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { arch, hostname, platform, release } from 'node:os';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { renderReports } from '../../reports/index.js';
 import { exitCode } from '../../reports/run-entries.js';
 import { CtsError } from '../errors.js';
@@ -24,7 +24,8 @@ import { WorkerPool } from '../runner/pool.js';
 import { expandTargets, parseTarget } from '../targets/spec.js';
 import { SAFE, type TargetOptions } from '../targets/target.js';
 import { VERSION } from '../version.js';
-import { BUNDLE_FORMAT, ENVIRONMENT_FILE, EXPECTATIONS_FILE, PLAN_FILE, POLICY_FILE, sha256, writeBundle, type BundleManifest } from './bundle.js';
+import { loadedPluginDirs, pluginFiles } from '../plugins/load.js';
+import { BUNDLE_FORMAT, ENVIRONMENT_FILE, EXPECTATIONS_FILE, PLAN_FILE, PLUGIN_PACK_FORMAT, POLICY_FILE, pluginPackFile, sha256, writeBundle, type BundleManifest, type PluginPack } from './bundle.js';
 import { signManifest } from './sign.js';
 
 export interface CertifyOptions {
@@ -138,6 +139,11 @@ export async function certify(o: CertifyOptions): Promise<Certified> {
   files.set(PLAN_FILE, `${JSON.stringify(planOf(plan, policy.policy.id), null, 2)}\n`);
   files.set(ENVIRONMENT_FILE, `${JSON.stringify(environmentOf(o, targets, workers, timeoutMs), null, 2)}\n`);
   if (o.expectations) files.set(EXPECTATIONS_FILE, readFileSync(o.expectations.file));
+  // The plugins the run used, whole: verify recomputes each one's digest against report.json.
+  for (const { record, root } of loadedPluginDirs()) {
+    const pack: PluginPack = { format: PLUGIN_PACK_FORMAT, name: record.name, version: record.version, files: pluginFiles(root).map((path) => ({ path, base64: readFileSync(join(root, path)).toString('base64') })) };
+    files.set(pluginPackFile(record.name), `${JSON.stringify(pack, null, 2)}\n`);
+  }
   const code = exitCode(report);
   const manifest = writeBundle(o.dir, files, {
     format: BUNDLE_FORMAT,

@@ -24,7 +24,8 @@ import type { TestResult } from '../runner/types.js';
 import { loadJson } from '../schema/validate.js';
 import { parseTarget } from '../targets/spec.js';
 import { VERSION } from '../version.js';
-import { ENVIRONMENT_FILE, EXPECTATIONS_FILE, MANIFEST, PLAN_FILE, POLICY_FILE, SIGNATURE, bundleEntries, readBytes, sha256, type BundleManifest } from './bundle.js';
+import { ENVIRONMENT_FILE, EXPECTATIONS_FILE, MANIFEST, PLAN_FILE, PLUGIN_PACK_FORMAT, POLICY_FILE, SIGNATURE, bundleEntries, pluginPackFile, readBytes, sha256, type BundleManifest, type PluginPack } from './bundle.js';
+import { listingDigest } from '../plugins/load.js';
 import { WEAKENING_ENV } from './certify.js';
 import { checkSignature } from './sign.js';
 
@@ -242,6 +243,31 @@ function checkExpectations(dir: string, report: Report, findings: string[]): voi
   else if (report.expectations && bytes && sha256(bytes) !== report.expectations.sha256) findings.push(`expectations: ${EXPECTATIONS_FILE} is not the file the run applied (sha256 ${short(sha256(bytes))}, report.json records ${short(report.expectations.sha256)})`);
 }
 
+/** Each plugin report.json records is in the bundle, whole: its files give the recorded digest. */
+function checkPlugins(dir: string, report: Report, findings: string[]): void {
+  const recorded = new Set<string>();
+  for (const r of report.plugins ?? []) {
+    const name = pluginPackFile(r.name);
+    recorded.add(name);
+    const bytes = readBytes(dir, name);
+    if (!bytes) {
+      findings.push(`plugin ${r.name} ${r.version}: report.json records it, the bundle has no ${name}`);
+      continue;
+    }
+    let pack: PluginPack;
+    try {
+      pack = JSON.parse(bytes.toString('utf8')) as PluginPack;
+      if (pack.format !== PLUGIN_PACK_FORMAT || !Array.isArray(pack.files)) throw new Error(`expected format ${PLUGIN_PACK_FORMAT} with a files list`);
+    } catch (e) {
+      findings.push(`${name}: not a plugin copy: ${(e as Error).message}`);
+      continue;
+    }
+    const digest = listingDigest(pack.files.map((f) => [String(f.path), Buffer.from(String(f.base64), 'base64')]));
+    if (digest.sha256 !== r.sha256) findings.push(`plugin ${r.name}: ${name} holds files with sha256 ${short(digest.sha256)}, report.json records ${short(r.sha256)}`);
+  }
+  for (const name of bundleEntries(dir)) if (/^plugin-.*\.json$/.test(name) && !recorded.has(name)) findings.push(`${name}: a plugin report.json does not record`);
+}
+
 function checkEnvironment(dir: string, findings: string[]): void {
   const bytes = readBytes(dir, ENVIRONMENT_FILE);
   if (!bytes) return;
@@ -285,6 +311,7 @@ export async function verifyBundle(dir: string, o: VerifyOptions = {}): Promise<
   }
   checkRenderings(dir, report, findings);
   checkExpectations(dir, report, findings);
+  checkPlugins(dir, report, findings);
   checkEnvironment(dir, findings);
   notes.unshift(`checked: ${manifest.files.length} files against manifest.json; ${report.rules.length} rule verdicts and the run verdict (${report.verdict}, exit ${manifest.exitCode}) from ${report.tests.length} recorded tests under ${policy.policy.id} ${policy.policy.version}`);
   return { findings, notes };

@@ -59,7 +59,7 @@ export function resolvePlugin(spec: string, from: string = process.cwd()): strin
 }
 
 /** Files of a plugin directory, relative, sorted bytewise; node_modules and dot-directories are not the plugin's. */
-function pluginFiles(root: string): string[] {
+export function pluginFiles(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
@@ -83,8 +83,13 @@ function pluginFiles(root: string): string[] {
  * | xargs sha256sum | sha256sum` in the plugin directory gives the same.
  */
 export function pluginDigest(root: string): { sha256: string; files: number } {
-  const files = pluginFiles(root);
-  const listing = files.map((f) => `${createHash('sha256').update(readFileSync(join(root, f))).digest('hex')}  ${f}\n`).join('');
+  return listingDigest(pluginFiles(root).map((f) => [f, readFileSync(join(root, f))]));
+}
+
+/** The same digest over files given as [path, bytes] (a certification bundle's copy of a plugin). */
+export function listingDigest(files: readonly (readonly [string, Buffer])[]): { sha256: string; files: number } {
+  const sorted = [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const listing = sorted.map(([f, bytes]) => `${createHash('sha256').update(bytes).digest('hex')}  ${f}\n`).join('');
   return { sha256: createHash('sha256').update(listing).digest('hex'), files: files.length };
 }
 
@@ -167,6 +172,11 @@ export async function loadPlugin(manifest: string): Promise<PluginRecord> {
 }
 
 const loaded = new Map<string, PluginRecord>();
+
+/** Each loaded plugin's record and directory (a certification bundle copies its files). */
+export function loadedPluginDirs(): { record: PluginRecord; root: string }[] {
+  return [...loaded].map(([manifest, record]) => ({ record, root: dirname(manifest) }));
+}
 
 /** The plugins a config file names, resolved from the config file's directory. */
 export function configPlugins(file: string): string[] {
