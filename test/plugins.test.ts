@@ -60,6 +60,22 @@ describe('plugins', function () {
     expect(failed).to.deep.equal(DEFECTS['exact-scope']!.breaks);
   });
 
+  it('through an agent: a plugin device type is served when the agent loads the plugin, and refused, naming it, when not', () => {
+    const flags = ['--allow-taint', '--allow-destructive'];
+    const agent = (plugin: boolean) => `exec:node ${join(ROOT, 'bin/fwctl-cts.js')} ${plugin ? `--plugin ${EXAMPLE} ` : ''}agent ${flags.join(' ')} --target '${SIM}'`;
+    const verdicts = (out: string) => Object.fromEntries(report(out).rules.map((x: { id: string; verdict: string }) => [x.id, x.verdict]));
+    const run = (name: string, target: string) => {
+      const out = join(dir, name);
+      cts(['run', '--plugin', EXAMPLE, '--target', target, '--suite', 'uapi/rpc', ...flags, '-o', out, '--no-progress']);
+      return out;
+    };
+    const direct = run('agent-direct', SIM);
+    expect(verdicts(run('agent-plugin', agent(true))), 'through the agent with the plugin').to.deep.equal(verdicts(direct));
+    const without = run('agent-no-plugin', agent(false));
+    const messages = report(without).tests.map((t: { error?: { message: string } }) => t.error?.message ?? '').join('\n');
+    expect(messages).to.match(/refused by the agent: device type 65: the agent does not know which pointers its requests carry \(a plugin/);
+  });
+
   it('an unknown device type: one line naming what to provide; the uapi rules that need no device knowledge still run', () => {
     const out = join(dir, 'unknown');
     const r = cts(['run', '--target', SIM, '--suite', 'uapi/info', '--suite', 'scope', '-o', out, '--no-progress']);

@@ -13,6 +13,8 @@ import { loadProfile } from '../profiles/profile.js';
 import { writeGate, type WriteGate } from '../profiles/writes.js';
 import type { Allows, Target, TargetDescription } from '../targets/target.js';
 import { deviceTypeName } from '../../uapi/fwctl.js';
+import { pluginProfileForValue } from '../plugins/registry.js';
+import type { DataCodecInstance } from '../codecs/data.js';
 import { Guard } from './guard.js';
 import { serve, type ServeOptions } from './server.js';
 
@@ -21,7 +23,12 @@ export async function serveAgent(target: Target, allow: Allows, opts: Omit<Serve
   const own = target.description.allows;
   const allows = { taint: own.taint && allow.taint, destructive: own.destructive && allow.destructive, hazards: own.hazards && allow.hazards };
   target.description.allows = allows;
-  const guard = new Guard({ allows, minInLen: minInLen(target.description.profile), ...(!allows.destructive && { writes: writeGates(target.description) }) });
+  const guard = new Guard({
+    allows,
+    minInLen: minInLen(target.description.profile),
+    plainBytes,
+    ...(!allows.destructive && { writes: writeGates(target.description) }),
+  });
   await serve(target, process.stdin, process.stdout, { ...opts, guard });
 }
 
@@ -53,7 +60,7 @@ function writeGates(d: TargetDescription): (deviceType: number | undefined) => W
     let gate = gates.get(type);
     if (!gate) {
       const own = type === undefined || type === d.expectedDeviceType;
-      const id = own && d.profile ? d.profile : type === undefined ? undefined : kernelProfileFor(deviceTypeName(type).toLowerCase(), d.kernelRelease ?? runningKernel())?.id;
+      const id = own && d.profile ? d.profile : type === undefined ? undefined : (pluginProfileForValue(type) ?? kernelProfileFor(deviceTypeName(type).toLowerCase(), d.kernelRelease ?? runningKernel())?.id);
       const profile = id === undefined ? undefined : loadProfile(id);
       const codec = profile && codecFor(profile.codec);
       const why = `no profile describes device type ${type === undefined ? 'unknown' : deviceTypeName(type)}, so the agent cannot tell its reads from its writes`;
@@ -62,4 +69,12 @@ function writeGates(d: TargetDescription): (deviceType: number | undefined) => W
     }
     return gate;
   };
+}
+
+/** A plugin's device type whose data codec puts no user pointers in a request (no `request.buffers`). */
+function plainBytes(type: number | undefined): boolean {
+  const id = pluginProfileForValue(type);
+  const codec = id === undefined ? undefined : codecFor(loadProfile(id).codec);
+  const data = (codec as DataCodecInstance | undefined)?.data;
+  return data !== undefined && data.request.buffers === undefined;
 }

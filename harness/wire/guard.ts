@@ -114,6 +114,12 @@ export interface GuardOptions {
    * nothing, so the taint gate alone would let them through.
    */
   writes?: (deviceType: number | undefined) => WriteGate;
+  /**
+   * Device types outside the uAPI whose requests carry no user pointers: a
+   * plugin's data codec without request buffers (harness/codecs/data.ts), so
+   * the bytes are the whole request.
+   */
+  plainBytes?: (deviceType: number | undefined) => boolean;
 }
 
 /** Bytes a segment of `size` occupies: whole pages, one even when empty (memory.ts maps a PROT_NONE page). */
@@ -265,7 +271,8 @@ export class Guard {
         return;
       }
       default:
-        throw new Refused(`device type ${deviceType ?? 'unknown'}: the agent does not know which pointers its requests carry`);
+        if (this.opts.plainBytes?.(deviceType)) return;
+        throw new Refused(`device type ${deviceType ?? 'unknown'}: the agent does not know which pointers its requests carry (a plugin with a data codec describes them: fwctl-cts --plugin DIR agent …)`);
     }
   }
 
