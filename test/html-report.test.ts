@@ -26,6 +26,15 @@ describe('reports: HTML', function () {
     expect(page).not.to.match(/\b(?:src|href)="(?!#)/);
   });
 
+  it('the environment names the kernel, the inventory and the flags the run unlocked (run.allow)', async () => {
+    const unlocked = await runConformance({ targets: ['sim:cxl'], workers: 1, suites: ['uapi/info'], options: { allow: { taint: true, destructive: false, hazards: true } } });
+    expect(unlocked.run.allow).to.deep.equal({ taint: true, destructive: false, hazards: true });
+    const page = renderHtml(unlocked);
+    expect(page).to.include('<tr><th>unlocked flags</th><td>--allow-taint --allow-hazards</td></tr>');
+    expect(page).to.include(`<tr><th>kernel release</th><td>${htmlText(unlocked.run.host.kernelRelease)}</td></tr>`);
+    expect(page).to.include(`<td><code>sim:cxl</code></td><td>sim</td><td>cxl</td><td>${unlocked.targets[0]!.fw}</td><td>fwctl0</td>`);
+  });
+
   it('escapes markup, controls and bidi overrides; keeps line breaks only in <pre>', () => {
     expect(htmlText(HOSTILE)).to.equal('&lt;/td&gt;&lt;/table&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;alert(2)&quot;&gt;\\x1b[2J\\u202eevil &quot;&#39;&amp;');
     expect(htmlText('a\r\nb\u2028c', true)).to.equal('a\nb\nc');
