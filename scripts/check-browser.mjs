@@ -5,6 +5,7 @@
 //   - the verdict and every count shown equal report.json (and the number of failing tests);
 //   - a failing test's evidence is hidden, then shown once its summary is clicked;
 //   - report.html is under 2 MB;
+//   - on a run of a driver whose strings carry markup, no script of theirs runs (no dialog);
 // and saves a full-page screenshot per run in out/browser/ (a CI artefact, not committed).
 // The check proves it can fail: a copy of the defect page with one count changed, and one that
 // loads an image from the network, must each be rejected.
@@ -25,12 +26,14 @@ const DEFAULT_TARGETS = ['sim:cxl@*', 'sim:mlx5@*', 'sim:mlx5-7-3@*', 'sim:pds@*
 const RUNS = [
   { name: 'clean', targets: DEFAULT_TARGETS, exit: 0, verdict: 'compliant' },
   { name: 'defect', targets: ['sim:cxl@*', 'sim:pds+unknown-scope-einval', 'sim:mlx5+info-flags-ignored+read-implemented', 'sim:cxl@2.0+cxl-any-scope-set'], exit: 1, verdict: 'non-compliant' },
+  // A driver whose model, fw and device carry <script>, <img onerror> and terminal escapes: none may run.
+  { name: 'hostile', targets: ['exec:node dist/test/fixtures/drivers/hostile-strings.js hello'], suite: 'uapi/info', exit: 0, verdict: 'compliant' },
 ];
 
 function run(r) {
   const dir = join(outDir, r.name);
   rmSync(dir, { recursive: true, force: true });
-  const args = ['bin/fwctl-cts.js', 'run', ...r.targets.flatMap((t) => ['--target', t]), '--report-dir', dir, '--no-progress'];
+  const args = ['bin/fwctl-cts.js', 'run', ...r.targets.flatMap((t) => ['--target', t]), '--report-dir', dir, '--no-progress', ...(r.suite ? ['--suite', r.suite] : [])];
   const p = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
   if (p.status !== r.exit) throw new Error(`check-browser: ${r.name} run exited ${p.status}, expected ${r.exit}\n${p.stderr}`);
   return dir;
@@ -51,6 +54,10 @@ async function checkPage(browser, file, report, screenshot) {
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('dialog', (d) => {
+    problems.push(`a script the page did not bring ran: ${d.type()} ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
   page.on('request', (req) => {
     if (req.url() !== url) problems.push(`network request: ${req.url()}`);
   });
@@ -136,6 +143,7 @@ try {
   const tampered = [
     { name: 'a count changed', html: html.replace(`<span data-count="summary.rules.pass">${pass}</span>`, `<span data-count="summary.rules.pass">${pass + 1}</span>`), expect: /summary\.rules\.pass shown/ },
     { name: 'a network image', html: html.replace('</body>', '<img src="http://192.0.2.1/x.png"></body>'), expect: /network request|console error/ },
+    { name: 'unescaped driver markup', html: html.replace('<h1>', '<h1><script>alert(1)</script>'), expect: /console error|script the page did not bring/ },
   ];
   for (const t of tampered) {
     if (t.html === html) throw new Error(`check-browser: could not tamper (${t.name}): the page changed shape`);
