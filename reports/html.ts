@@ -56,7 +56,7 @@ const SHORT: Record<RuleVerdict, string> = { pass: 'pass', fail: 'FAIL', 'not-ru
 const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1b1b1b;background:#fff}
 h1{font-size:1.6em;margin:.2em 0}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.6em}h3{margin:1.2em 0 .4em}
-table{border-collapse:collapse;margin:.4em 0}th,td{border:1px solid #d0d0d0;padding:.2em .5em;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin:.4em 0}th,td{border:1px solid #d0d0d0;padding:.2em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
 code,pre{font:12px/1.4 ui-monospace,monospace}pre{white-space:pre-wrap;word-break:break-all;background:#f7f7f7;padding:.4em;margin:.2em 0}
 .verdict{padding:1em;border-radius:6px;margin:.8em 0;border:2px solid}.verdict strong{font-size:1.5em}
@@ -213,7 +213,7 @@ function matrix(report: Report, anchor: Map<TestEntry, string>, targetNo: Map<st
     return `<tr><td class="id"><code>${h(r.id)}</code></td>${verdictCell(r.verdict)}${cells.join('')}</tr>`;
   });
   return `<h2 id="matrix">Rules × targets</h2>
-<p class="note">Columns are the targets of the inventory above, by number; a FAIL links to the first test that shows it.</p>
+<p class="note">Columns are the targets of the inventory above, by number; a FAIL links to the first test that shows it. n/a: not applicable to the device type; n/s: not selected by this run (--suite, --test, --shard).</p>
 <table class="matrix"><tr><th>rule</th><th>all</th>${report.targets.map((t) => `<th title="${h(t.spec)}">${targetNo.get(t.spec)}</th>`).join('')}</tr>
 ${rows.join('\n')}</table>`;
 }
