@@ -127,7 +127,7 @@ export async function runConformance(opts: RunOptions): Promise<Report> {
       ...(opts.tests?.length && { tests: [...opts.tests] }),
       ...(opts.exclude?.length && { exclude: [...opts.exclude] }),
     };
-    const info = { startedAt, workers, shard: opts.shard, shuffle: opts.shuffle, ...(Object.keys(selection).length && { selection }) };
+    const info = { startedAt, workers, shard: opts.shard, shuffle: opts.shuffle, ...(Object.keys(selection).length && { selection }), ...(opts.options?.allow && { allow: { ...opts.options.allow } }) };
     if (finished === 'stop' || interrupted) {
       interrupted = true;
       execution.catch(() => {}); // ends once the pool is destroyed (below); its outcome no longer matters

@@ -90,3 +90,17 @@ export function xmlAttr(s: string): string {
 function unicodeEscape(c: string): string {
   return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
+
+const HTML_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** What HTML escapes: markup characters, and the controls and bidi overrides of `visible()` (LF and tab stay raw; `multiline` decides LF). */
+const HTML_SPECIAL = /[&<>"'\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/**
+ * HTML text or a quoted attribute value: `&<>"'` as references; controls and bidi overrides as
+ * visible escapes (`\x1b`, `\u202e`), so driver text can neither open markup nor reorder what is
+ * shown. Line breaks are kept only when `multiline` (text inside <pre>), spaces otherwise.
+ */
+export function htmlText(s: string, multiline = false): string {
+  const text = s.replace(/\r\n/g, '\n').replace(multiline ? /[\u2028\u2029]/g : /[\n\u2028\u2029]/g, multiline ? '\n' : ' ');
+  return text.replace(HTML_SPECIAL, (c) => HTML_ENTITY[c] ?? visible(c));
+}

@@ -5,6 +5,7 @@ import { CtsError } from '../harness/errors.js';
 import { baselineOf } from '../harness/expectations/expectations.js';
 import type { TestResult } from '../harness/runner/types.js';
 import { renderFailuresCsv, renderResultsCsv } from './csv.js';
+import { renderHtml } from './html.js';
 import { renderJunit, type JunitOptions } from './junit.js';
 import { renderKcidb, type KcidbOptions } from './kcidb.js';
 import { renderMarkdown, type MarkdownOptions } from './markdown.js';
@@ -25,6 +26,7 @@ export const REPORT_FILES: Record<string, (r: Report, opts: ReportOptions) => st
   'junit.xml': renderJunit,
   'report.kcidb.json': renderKcidb,
   'report.md': (r: Report, opts: ReportOptions) => renderMarkdown(r, [], opts),
+  'report.html': renderHtml,
   'report.sarif': renderSarif,
   'results.csv': renderResultsCsv,
   'failures.csv': renderFailuresCsv,

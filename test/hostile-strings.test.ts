@@ -19,7 +19,7 @@ describe('hostile driver strings', function () {
   this.timeout(60_000);
 
   for (const mode of ['hello', 'error', 'reply']) {
-    it(`${mode}: the summary, TAP and KTAP carry no raw control character and no forged verdict or result line`, () => {
+    it(`${mode}: the summary, TAP, KTAP and report.html carry no raw control character, no forged verdict or result line and no driver markup`, () => {
       const out = join(dir, mode);
       const r = spawnSync(process.execPath, ['bin/fwctl-cts.js', 'run', '--target', `exec:node ${DRIVER} ${mode}`, '--suite', 'uapi/info', '--report-dir', out, '--no-progress'], { cwd: ROOT, encoding: 'utf8' });
       // What the run concludes (a --suite subset is judged on its own rules) is not what this test is about.
@@ -37,6 +37,12 @@ describe('hostile driver strings', function () {
         expect(RAW_CONTROL.test(text), `raw control in ${f}`).to.equal(false);
         expect(text.split('\n').filter((l) => /^\s*(?:ok 1 forged|Verdict)/.test(l)), f).to.deep.equal([]);
       }
+      // report.html: the driver's markup shown as text (escaped), its controls and bidi override visible, only our own script.
+      const html = readFileSync(join(out, 'report.html'), 'utf8');
+      expect(html).to.include('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;\\u202e');
+      expect(html.match(/<script/g), 'scripts in report.html').to.have.length(1);
+      expect(html).not.to.match(/<img|onerror=alert\(2\)>/);
+      expect(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/.test(html), 'raw control in report.html').to.equal(false);
     });
   }
 });

@@ -55,6 +55,14 @@ export interface Report {
      * The --shuffle seed the tests were ordered by; absent: plan order.
      */
     shuffle?: number;
+    /**
+     * What the user unlocked on real devices (the --allow-* flags); absent: not recorded (a merged or older report).
+     */
+    allow?: {
+      taint: boolean;
+      destructive: boolean;
+      hazards: boolean;
+    };
     host: {
       hostname: string;
       kernelRelease: string;

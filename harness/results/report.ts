@@ -18,6 +18,8 @@ export interface RunInfo {
   /** The expectations file applied, with its expired entries. */
   expectations?: Report['expectations'];
   shuffle?: number;
+  /** What the user unlocked (--allow-*), shown in the reports' environment. */
+  allow?: NonNullable<Report['run']['allow']>;
 }
 
 export function buildReport(policy: LoadedPolicy, plan: Plan, results: readonly TestResult[], info: RunInfo): Report {
@@ -106,5 +108,6 @@ export function assembleReport(policy: LoadedPolicy, targets: TargetEntry[], pla
   if (info.selection) report.run.selection = info.selection;
   if (info.expectations) report.expectations = info.expectations;
   if (info.shuffle !== undefined) report.run.shuffle = info.shuffle;
+  if (info.allow) report.run.allow = info.allow;
   return report;
 }
