@@ -14,6 +14,7 @@ import { signManifest } from '../harness/certify/sign.js';
 import { verifyBundle } from '../harness/certify/verify.js';
 import type { Report } from '../harness/generated/report.js';
 import { POLICIES_DIR, ROOT } from '../harness/paths.js';
+import { renderReports } from '../reports/index.js';
 import { VERSION } from '../harness/version.js';
 
 const base = mkdtempSync(join(tmpdir(), 'fwctl-cts-certify-'));
@@ -209,6 +210,10 @@ describe('certify and verify', function () {
     const resigned = join(base, 'resigned');
     cpSync(dir, resigned, { recursive: true });
     editReport(resigned, (r) => void (r.run.workers += 1));
+    // A thorough forger renders every format again from the edited report.json too.
+    for (const f of renderReports(JSON.parse(readFileSync(join(resigned, 'report.json'), 'utf8')) as Report)) {
+      if (f.name !== 'report.json') writeFileSync(join(resigned, f.name), f.content);
+    }
     redigest(resigned);
     const edited = (await verifyBundle(resigned, signed)).findings;
     expect(edited).to.have.length(1);
