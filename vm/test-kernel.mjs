@@ -87,6 +87,14 @@ const MUST_RUN = [
   ['robustness.no-crash', 'robustness with hazards'],
   ['robustness.no-hang', 'robustness with hazards'],
 ];
+/**
+ * Suites run on one device of the main boot, not on all 11: every cxl_test device is the same mock
+ * behind the same driver, and these suites' tests neither unplug nor depend on the device number,
+ * so ten more devices re-run the same driver code. They
+ * were most of the main boot: sharing.many-descriptors spawns agent processes for 32 descriptors
+ * (10-25 s a device under TCG), lifecycle.churn runs 300 open/RPC/close cycles.
+ */
+const ONE_DEVICE_SUITES = ['sharing/sharing', 'lifecycle/resources'];
 /** The rules the ABI round trip runs (policies/upstream.json, area abi). */
 const ABI_AREA = 'abi';
 /** The snapshot taint.debug-write takes, and the copies the host gives taint.warn-once. */
@@ -99,9 +107,15 @@ const GUEST_TEST_TIMEOUT_MS = 30_000;
 const ROBUSTNESS_TEST_TIMEOUT_MS = 60_000;
 /** The skip reason of a memdev that dev.ts will not unbind (harness/targets/dev.ts). */
 const IN_REGION = /is part of CXL region\S*: unbinding it would tear the region down/;
-const PROBLEM = /\b(BUG:|WARNING:|Oops|Kernel panic|general protection fault)/;
+// KASAN reports open with "BUG: KASAN: <kind> in <function>" (a wild or NULL access: "general protection
+// fault ... KASAN: null-ptr-deref"); UBSAN's with "UBSAN: <check> in <file>" (only if a kernel enables it).
+const PROBLEM = /\b(BUG:|WARNING:|Oops|Kernel panic|general protection fault|UBSAN:)/;
 
-if (process.argv[2] === 'guest') {
+// Run as a script (not imported: vm/test-kernel-mutants.mjs uses the console scan and the guest below).
+const IS_MAIN = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (!IS_MAIN) {
+  // imported
+} else if (process.argv[2] === 'guest') {
   await guest(process.argv.slice(3));
 } else if (process.argv[2] === 'scan') {
   // Re-scan a console log (a debugging aid): its problems and what was running.
@@ -129,6 +143,10 @@ async function guest(argv) {
       'pre-taint': { type: 'boolean', default: false },
       snapshot: { type: 'boolean', default: false },
       'abi-baseline': { type: 'boolean', default: false },
+      // kind "rules": only these rules (comma-separated), from these suites; --hazards allows hazards.
+      rules: { type: 'string' },
+      suites: { type: 'string' },
+      hazards: { type: 'boolean', default: false },
     },
   });
   const share = process.env.FWCTL_VM_SHARE;
@@ -198,7 +216,7 @@ async function guest(argv) {
   };
 
   // One pool for the boot: its workers load the harness once (seconds under TCG), not once per phase.
-  const hazards = Boolean(o.robustness);
+  const hazards = Boolean(o.robustness) || o.hazards;
   const timeoutMs = hazards ? ROBUSTNESS_TEST_TIMEOUT_MS : GUEST_TEST_TIMEOUT_MS;
   const allow = { taint: true, destructive: true, hazards };
   // The baseline (copied into the share by the host) goes to every target the pool makes: only the abi suite reads it.
@@ -242,7 +260,8 @@ async function guest(argv) {
       const suites = discoverSuites()
         .map((s) => s.name)
         .filter((n) => !n.startsWith('robustness') && !n.startsWith('taint'));
-      await phase('conformance', () => conformance({ dir: 'conformance', targets: ['dev:all'], suites }));
+      await phase('conformance', () => conformance({ dir: 'conformance', targets: ['dev:all'], suites: suites.filter((n) => !ONE_DEVICE_SUITES.includes(n)) }));
+      await phase('one-device', () => conformance({ dir: 'one-device', targets: [`dev:${device}`], suites: suites.filter((n) => ONE_DEVICE_SUITES.includes(n)) }));
     } else if (kind === 'taint') {
       const rule = positionals[1];
       if (!TAINTING_RULES.includes(rule)) throw new Error(`guest: not a tainting taint rule: ${rule}`);
@@ -276,15 +295,48 @@ async function guest(argv) {
         const policy = policyWith((r) => r.area === 'robustness', 'robustness');
         await phase('robustness', () => conformance({ dir: 'robustness', targets, policy, suites: ['robustness'] }));
       }
+    } else if (kind === 'rules') {
+      // A kernel mutant's boot (vm/test-kernel-mutants.mjs): the rules the mutant breaks, on one device.
+      const rules = (o.rules ?? '').split(',').filter(Boolean);
+      if (!rules.length) throw new Error('guest: kind rules needs --rules');
+      await phase('rules', () => conformance({ dir: 'rules', targets: [`dev:${device}`], policy: policyWith(rules, 'rules'), suites: o.suites ? o.suites.split(',') : undefined }));
     } else {
       throw new Error(`guest: unknown boot kind '${kind}'`);
     }
   } finally {
     await pool.close();
+    collectGcov(share);
   }
   state.durationMs = Math.round(performance.now() - started);
   state.taintAtEnd = Number(readFileSync('/proc/sys/kernel/tainted', 'utf8'));
   save();
+}
+
+/**
+ * A gcov kernel (vm/fwctl-vm --variant kasan) keeps the counters of its profiled modules in
+ * debugfs while they are loaded: copy every .gcda into <share>/gcov/, at its debugfs path
+ * (the build tree's absolute path), for the host to merge over the boots (vm/kernel-coverage.mjs).
+ */
+function collectGcov(share) {
+  const root = '/sys/kernel/debug/gcov';
+  if (!existsSync(root)) return;
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.gcda')) {
+        const to = join(share, 'gcov', relative(root, p));
+        mkdirSync(dirname(to), { recursive: true });
+        // debugfs reports size 0: readFileSync reads on to the end.
+        writeFileSync(to, readFileSync(p));
+      }
+    }
+  };
+  try {
+    walk(root);
+  } catch (e) {
+    process.stdout.write(`gcov: cannot copy the counters: ${e.message}\n`);
+  }
 }
 
 /**
@@ -336,6 +388,7 @@ async function host(argv) {
         robustness: { type: 'string', default: 'one' },
         timeout: { type: 'string', default: '1800' },
         jobs: { type: 'string', default: '2' },
+        variant: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -343,7 +396,7 @@ async function host(argv) {
     return usage(e.message);
   }
   if (o.help) {
-    process.stdout.write('usage: node vm/test-kernel.mjs [--out DIR] [--only main|taint] [--robustness one|all] [--timeout S] [--jobs N]\n');
+    process.stdout.write('usage: node vm/test-kernel.mjs [--out DIR] [--only main|taint] [--robustness one|all] [--timeout S] [--jobs N] [--variant NAME]\n');
     return;
   }
   if (o.only && !['main', 'taint'].includes(o.only)) return usage(`--only wants main or taint, not '${o.only}'`);
@@ -356,12 +409,14 @@ async function host(argv) {
   const out = resolve(o.out ?? process.env.FWCTL_KERNEL_OUT ?? join(ROOT, 'out/kernel'));
   mkdirSync(out, { recursive: true });
   const vm = join(ROOT, 'vm/fwctl-vm');
+  // --variant kasan: the KASAN + gcov kernel (vm/kernel-kasan.config), with coverage at the end.
+  const variant = o.variant ? ['--variant', o.variant] : [];
   const wallStart = performance.now();
 
   // ---- setup (cached) ----
   say('vm/fwctl-vm setup (reuses the cached build; a new machine builds it, about 13 minutes)');
   const t0 = performance.now();
-  const setup = spawnSync(vm, ['setup'], { cwd: ROOT, stdio: 'inherit' });
+  const setup = spawnSync(vm, ['setup', ...variant], { cwd: ROOT, stdio: 'inherit' });
   const setupMs = performance.now() - t0;
   if (setup.status !== 0) {
     say(`setup failed (exit ${setup.status ?? setup.signal})`);
@@ -407,7 +462,7 @@ async function host(argv) {
       if (b.needs) giveBaseline(join(out, b.needs, SNAPSHOT), b.dir);
       say(`boot ${b.name}: ${b.args.join(' ')}`);
       const t = performance.now();
-      const boot = () => run(vm, ['boot', '--timeout', o.timeout, '--share', b.dir, '--console-log', join(b.dir, 'console.log'), '--', process.execPath, ...GUEST_NODE_FLAGS, 'vm/test-kernel.mjs', 'guest', ...b.args], join(b.dir, 'guest.log'), b.name, b.env);
+      const boot = () => run(vm, ['boot', ...variant, '--timeout', o.timeout, '--share', b.dir, '--console-log', join(b.dir, 'console.log'), '--', process.execPath, ...GUEST_NODE_FLAGS, 'vm/test-kernel.mjs', 'guest', ...b.args], join(b.dir, 'guest.log'), b.name, b.env);
       let r = await boot();
       const early = r === 125 && !existsSync(join(b.dir, 'guest.json')) ? diedBeforeInit(join(b.dir, 'console.log')) : undefined;
       if (early) {
@@ -432,6 +487,15 @@ async function host(argv) {
 
   // ---- results ----
   const summary = analyse(boots, { out, setupMs, wallMs: performance.now() - wallStart });
+  if (o.variant) {
+    // Line and branch coverage of main.c and of features.c's fwctl part over every boot (lcov).
+    const { kernelCoverage, renderCoverage } = await import('./kernel-coverage.mjs');
+    const cov = kernelCoverage({ vm, variant, dirs: boots.map((b) => b.dir), out });
+    summary.coverage = cov;
+    if (cov.error) summary.failures.push(`coverage: ${cov.error}`), (summary.ok = false);
+    summary.timings.wallMs = Math.round(performance.now() - wallStart);
+    process.stdout.write(`\n${renderCoverage(cov)}\n`);
+  }
   writeFileSync(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   process.stdout.write(`\n${render(summary)}\n`);
   process.exitCode = summary.ok ? 0 : 1;
@@ -796,3 +860,5 @@ function render(s) {
   for (const f of s.failures) L.push(`  - ${f}`);
   return L.join('\n');
 }
+
+export { consoleProblems, GUEST_NODE_FLAGS };

@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+// npm run test:kernel-mutants — the suite must catch bugs in the real kernel (issue 15 item 2).
+//
+// Each vm/mutants/NN-name.patch is a small change to drivers/fwctl/main.c or
+// drivers/cxl/core/features.c that breaks one rule the suite checks. Its header (free text
+// before the diff, which patch(1) skips) says which:
+//   Mutant: what the change does
+//   Breaks: rule ids, comma-separated (what must fail)
+//   Suites: the suites holding those rules (only they are loaded: a suite load costs under TCG)
+//   Allow:  hazards | destructive (optional; taint is always allowed, the VM is thrown away)
+//   Why:    the kernel rule it breaks, briefly
+// Per mutant: `vm/fwctl-vm mutant PATCH` rebuilds only the modules the patch touches (fwctl.ko
+// via M=drivers/fwctl, cxl_core and the rest of cxl_test via M=tools/testing/cxl; cached by the
+// patch's hash) in a modules-only tree configured like the cached main kernel (or, with
+// --variant kasan, in the KASAN kernel's kept tree), then one boot of that kernel with those
+// modules runs `test-kernel.mjs guest rules` (just the Breaks rules, on one device). A mutant is caught when one of its rules fails, or the console shows a kernel
+// problem (BUG: KASAN, WARNING, Oops ...) while a test of one of its rules was running.
+// Builds run one at a time (the tree is shared); boots beside them, --jobs at a time.
+//
+// Options: --out DIR (default out/kernel-mutants), --only SUBSTRING (mutants whose file name
+// has it), --jobs N (boots at a time, default 2), --timeout S (per boot, default 900),
+// --variant NAME (default: the main kernel). Exit 0 when every mutant is caught, 1 otherwise, 2 bad usage.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { GUEST_NODE_FLAGS, consoleProblems } from './test-kernel.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const VM = join(ROOT, 'vm/fwctl-vm');
+const MUTANTS = join(ROOT, 'vm/mutants');
+const FIELDS = ['Mutant', 'Breaks', 'Suites', 'Allow', 'Why'];
+
+let o;
+try {
+  ({ values: o } = parseArgs({
+    options: {
+      out: { type: 'string' },
+      only: { type: 'string' },
+      jobs: { type: 'string', default: '2' },
+      timeout: { type: 'string', default: '900' },
+      variant: { type: 'string' },
+    },
+  }));
+} catch (e) {
+  fail(e.message);
+}
+if (!/^[1-9]\d*$/.test(o.jobs)) fail(`--jobs wants a number, not '${o.jobs}'`);
+if (!/^[1-9]\d*$/.test(o.timeout)) fail(`--timeout wants seconds, not '${o.timeout}'`);
+if (!existsSync(join(ROOT, 'dist/harness/run.js'))) fail('dist/ is missing: run npm run build first');
+
+const out = resolve(o.out ?? join(ROOT, 'out/kernel-mutants'));
+mkdirSync(out, { recursive: true });
+// The main kernel by default (its modules-only tree, vm/fwctl-vm ensure_module_tree); --variant kasan
+// for the KASAN + gcov kernel, which only the KASAN-only mutant needs.
+const variant = o.variant ? ['--variant', o.variant] : [];
+const kernelName = o.variant ?? 'the main kernel';
+const mutants = readdirSync(MUTANTS)
+  .filter((f) => f.endsWith('.patch') && (!o.only || f.includes(o.only)))
+  .sort()
+  .map((f) => readMutant(join(MUTANTS, f)))
+  // The longest boot first (robustness with hazards), so the others fill the other lane beside it.
+  .sort((a, b) => Number(b.allow.includes('hazards')) - Number(a.allow.includes('hazards')));
+if (!mutants.length) fail(`no mutant in ${relative(ROOT, MUTANTS)}${o.only ? ` matching '${o.only}'` : ''}`);
+
+const t0 = performance.now();
+say(`vm/fwctl-vm setup${variant.map((x) => ` ${x}`).join('')} (cached; a new machine builds it)`);
+const setup = spawnSync(VM, ['setup', ...variant], { cwd: ROOT, stdio: 'inherit' });
+if (setup.status !== 0) {
+  say(`setup failed (exit ${setup.status ?? setup.signal})`);
+  process.exit(1);
+}
+const setupMs = performance.now() - t0;
+
+// Builds in order, one at a time; each built mutant joins the boot queue.
+const booting = [];
+let running = 0;
+const waiters = [];
+const slot = async () => {
+  while (running >= Number(o.jobs)) await new Promise((r) => waiters.push(r));
+  running++;
+};
+const release = () => {
+  running--;
+  waiters.shift()?.();
+};
+for (const m of mutants) {
+  const tb = performance.now();
+  const b = await runCapture(VM, ['mutant', ...variant, m.file]);
+  m.buildMs = performance.now() - tb;
+  m.modules = b.stdout.trim().split('\n').at(-1);
+  if (b.code !== 0 || !m.modules || !existsSync(m.modules)) {
+    m.error = `build failed: ${b.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+    say(`${m.name}: ${m.error}`);
+    continue;
+  }
+  say(`${m.name}: modules ready in ${(m.buildMs / 1000).toFixed(1)} s${/rebuilding/.test(b.stderr) ? '' : ' (cached)'}`);
+  await slot();
+  booting.push(bootMutant(m).finally(release));
+}
+await Promise.all(booting);
+const wallMs = performance.now() - t0;
+
+// ---- the table ----
+const caught = mutants.filter((m) => m.caught);
+const rows = [...mutants].sort((a, b) => a.name.localeCompare(b.name)).map((m) => ({
+  mutant: m.name,
+  breaks: m.breaks.join(', '),
+  failed: m.error ? `ERROR ${m.error}` : m.failedRules.length ? m.failedRules.join(', ') : '-',
+  console: m.problems?.length ? m.problems.map((p) => `${p.line} (${p.during})`).join('; ') : '',
+  verdict: m.caught ? 'caught' : 'MISSED',
+  time: `${(m.buildMs / 1000).toFixed(0)}+${((m.bootMs ?? 0) / 1000).toFixed(0)} s`,
+}));
+const L = [`kernel mutants on ${kernelName} (${mutants.length}; build + boot seconds each):`];
+for (const r of rows) {
+  L.push(`  ${r.verdict.padEnd(6)} ${r.mutant}  [${r.time}]`);
+  L.push(`         breaks: ${r.breaks}; failed: ${r.failed}`);
+  if (r.console) L.push(`         console: ${r.console}`);
+}
+const missed = mutants.filter((m) => !m.caught);
+for (const m of missed) L.push(`  missed ${m.name}: ${m.title} — ${m.why}`);
+L.push(`time: setup ${(setupMs / 1000).toFixed(1)} s, wall ${(wallMs / 1000).toFixed(1)} s; reports in ${relative(ROOT, out) || '.'}/`);
+L.push(`caught ${caught.length} of ${mutants.length}`);
+writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ caught: caught.length, total: mutants.length, setupMs: Math.round(setupMs), wallMs: Math.round(wallMs), mutants: mutants.map(({ file, ...m }) => ({ ...m, file: relative(ROOT, file) })) }, null, 2)}\n`);
+process.stdout.write(`\n${L.join('\n')}\n`);
+process.exitCode = caught.length === mutants.length ? 0 : 1;
+
+// =============================================================================
+
+/** A patch's header fields; a missing Mutant, Breaks or Suites is a clear error (exit 2). */
+function readMutant(file) {
+  const text = readFileSync(file, 'utf8');
+  const head = text.slice(0, text.search(/^--- /m));
+  const f = {};
+  for (const line of head.split('\n')) {
+    const m = /^([A-Z][a-z]+):\s*(.*)$/.exec(line);
+    if (m && FIELDS.includes(m[1])) f[m[1]] = m[2].trim();
+  }
+  for (const k of ['Mutant', 'Breaks', 'Suites']) if (!f[k]) fail(`${relative(ROOT, file)}: the header has no '${k}:' line (expected ${FIELDS.join(', ')} before the diff)`);
+  const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+  const allow = list(f.Allow ?? '');
+  for (const a of allow) if (!['hazards', 'destructive'].includes(a)) fail(`${relative(ROOT, file)}: Allow: '${a}' is not hazards or destructive`);
+  return { file, name: basename(file, '.patch'), title: f.Mutant, breaks: list(f.Breaks), suites: list(f.Suites), allow, why: f.Why ?? '' };
+}
+
+async function bootMutant(m) {
+  const dir = join(out, m.name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const guestArgs = ['guest', 'rules', '--rules', m.breaks.join(','), '--suites', m.suites.join(','), ...(m.allow.includes('hazards') ? ['--hazards'] : [])];
+  const tb = performance.now();
+  // One vCPU: two mutant boots run side by side on the two host cores.
+  const r = await runCapture(VM, ['boot', ...variant, '--modules', m.modules, '--timeout', o.timeout, '--share', dir, '--console-log', join(dir, 'console.log'), '--', process.execPath, ...GUEST_NODE_FLAGS, 'vm/test-kernel.mjs', ...guestArgs], { FWCTL_CTS_VM_CPUS: '1' });
+  m.bootMs = performance.now() - tb;
+  writeFileSync(join(dir, 'guest.log'), r.stdout + r.stderr);
+  m.exit = r.code;
+  const report = readJson(join(dir, 'rules/report.json'));
+  m.rules = report ? Object.fromEntries(report.rules.map((x) => [x.id, x.verdict])) : {};
+  m.failedRules = Object.entries(m.rules).filter(([, v]) => v === 'fail').map(([id]) => id);
+  // A console problem counts when a test of one of the mutant's rules was running (KASAN sees what the test cannot).
+  const testsOf = new Set((report?.tests ?? []).filter((t) => t.rules.some((id) => m.breaks.includes(id))).map((t) => t.id));
+  const { problems } = consoleProblems(join(dir, 'console.log'));
+  m.problems = problems.map((p) => ({ line: p.line, during: p.during.tests?.join('; ') ?? p.during.between ?? p.during.probe ?? p.during.outside ?? '', tests: p.during.tests ?? [] }));
+  const consoleCaught = m.problems.some((p) => p.tests.some((t) => [...testsOf].some((id) => t.startsWith(`${id} on `))));
+  m.caught = m.failedRules.some((id) => m.breaks.includes(id)) || consoleCaught;
+  if (!report) m.error = `no report (boot exit ${r.code}; see ${relative(ROOT, join(dir, 'guest.log'))})`;
+  say(`${m.name}: ${m.caught ? 'caught' : 'MISSED'} (${(m.bootMs / 1000).toFixed(1)} s; failed: ${m.failedRules.join(', ') || 'none'}${m.problems.length ? `; console: ${m.problems.map((p) => p.line).join(' | ')}` : ''})`);
+}
+
+function runCapture(cmd, args, env = {}) {
+  return new Promise((res) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => res({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+  });
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function say(msg) {
+  process.stderr.write(`test-kernel-mutants: ${msg}\n`);
+}
+
+function fail(msg) {
+  process.stderr.write(`test-kernel-mutants: ${msg}\n`);
+  process.exit(2);
+}
