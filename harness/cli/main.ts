@@ -28,7 +28,7 @@ import { serveAgent } from '../wire/agent.js';
 import { serve } from '../wire/server.js';
 import { VERSION } from '../version.js';
 import { runDifferential } from './differential.js';
-import { runMutateCli, type MutateCliOptions } from './mutate.js';
+import type { MutateCliOptions } from './mutate.js';
 import { renderDryRun } from './dry-run.js';
 import { renderSnapshot, takeSnapshot, writeSnapshot } from './snapshot.js';
 import { loadSnapshot } from '../targets/baseline.js';
@@ -362,6 +362,8 @@ Exit codes:
   0  the mutants were scored (whatever the kill rate)
   2  bad input (target, operator, policy, suite), or a target that could not be run`)
     .action(async (o: MutateCliOptions & AllowFlags) => {
+      // Loaded when used: `serve-reference` and `agent` start no slower for it.
+      const { runMutateCli } = await import('./mutate.js');
       await runMutateCli(o, allowsFrom(o), process.stdout, process.stderr);
     });
 
