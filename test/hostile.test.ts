@@ -6,6 +6,7 @@
  * harness stays under a memory ceiling, and no process is left behind.
  */
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { Report } from '../harness/generated/report.js';
 import { ROOT } from '../harness/paths.js';
 import { runConformance } from '../harness/run.js';
-import { readLines } from '../harness/wire/lines.js';
+import { jsonDepth, readLines } from '../harness/wire/lines.js';
 import { fromBase64 } from '../harness/wire/protocol.js';
 import { PassThrough } from 'node:stream';
 import { measure, tagged } from './fixtures/measure.js';
@@ -110,6 +111,29 @@ describe('bounded input', function () {
     await new Promise((r) => input.on('end', r));
     expect(lines).to.deep.equal([32 * 2 ** 20]);
     expect(performance.now() - t0, 'ms').to.be.below(1500);
+  });
+
+  it('jsonDepth (every wire message) agrees with a scan a character at a time, escapes and unclosed strings included', () => {
+    // The definition the scan implements by jumping between the characters that matter.
+    const byChar = (text: string, limit: number): number => {
+      let depth = 0;
+      let deepest = 0;
+      let inString = false;
+      for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (inString) {
+          if (c === '\\') i++;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === '[' || c === '{') {
+          if (++depth > deepest && (deepest = depth) > limit) return deepest;
+        } else if (c === ']' || c === '}') depth--;
+      }
+      return deepest;
+    };
+    const text = fc.array(fc.constantFrom(...'[]{}"\\a,:1 '), { maxLength: 60 }).map((cs) => cs.join(''));
+    fc.assert(fc.property(text, fc.constantFrom(0, 1, 3, 64), (t, limit) => jsonDepth(t, limit) === byChar(t, limit)), { numRuns: 5000, seed: 15 });
+    expect(jsonDepth(`{"mem":[{"data":"${'QUJD'.repeat(4096)}"}],"s":"a\\"[{"}`)).to.equal(3);
   });
 
   it('a line past the bound is reported once and the rest dropped; without a handler it is cut', async () => {

@@ -53,6 +53,16 @@ describe('kernel: libc', () => {
     expect(await libc.ioctlAsync(q.r, FWCTL_RPC, buf.addr)).to.deep.equal({ ret: -1, errno: 'EBADF' });
   });
 
+  it('the settled path (dev: hot path) answers like ioctl, one frozen promise per outcome', async () => {
+    const FIONREAD = 0x541b; // asm-generic ioctls.h: 0 and the byte count of the pipe
+    const a = libc.ioctlSettled(p.r, FWCTL_INFO, buf.addr);
+    expect(await a).to.deep.equal({ ret: -1, errno: 'ENOTTY' }).and.to.deep.equal(libc.ioctl(p.r, FWCTL_INFO, buf.addr));
+    expect(libc.ioctlSettled(p.r, FWCTL_INFO, buf.addr), 'the same outcome: the same promise').to.equal(a);
+    expect(Object.isFrozen(await a)).to.equal(true);
+    expect(await libc.ioctlSettled(p.r, FIONREAD, buf.addr)).to.deep.equal({ ret: 0 });
+    expect(buf.bytes.readInt32LE(0), 'the kernel wrote through the address').to.equal(3);
+  });
+
   it('errno names come from uapi/errno.ts, then from koffi', () => {
     expect([libc.errnoName(95), libc.errnoName(17), libc.errnoName(4242)]).to.deep.equal(['EOPNOTSUPP', 'EEXIST', 'E#4242']);
   });

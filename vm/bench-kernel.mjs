@@ -2,15 +2,22 @@
 // npm run bench:kernel — what one FWCTL_INFO and one FWCTL_RPC (CXL Get
 // Supported Features, CONFIGURATION) cost through fwctl-cts's kernel target
 // (DevTarget over harness/kernel/libc.ts and koffi), against the floor: a
-// plain C loop issuing the same ioctl (vm/ioctl-floor.c). Both run in the same
-// guest boot of the cxl_test VM (vm/fwctl-vm), on the same device.
+// plain C loop issuing the same ioctl (vm/ioctl-floor.c); and how many inputs
+// per second the robustness suite sends to the real kernel against that
+// floor. Everything runs in one guest boot of the cxl_test VM (vm/fwctl-vm),
+// on the same device.
 //
-//   node vm/bench-kernel.mjs [--iterations N] [--out FILE.json]
+//   node vm/bench-kernel.mjs [--iterations N] [--rounds R] [--no-robustness] [--out FILE.json]
 //
 // On the host it compiles vm/ioctl-floor.c with cc into the boot's share,
 // boots once and prints per-call microseconds and the ratios. Inside the
-// guest (`node vm/bench-kernel.mjs guest`) it does the measuring. Needs the
-// build (npm run build) and the VM (vm/fwctl-vm setup).
+// guest (`node vm/bench-kernel.mjs guest`) it does the measuring: R rounds,
+// each a C run then the node runs, both timed in batches of 500 calls; a
+// call's cost is the fastest batch (an emulated guest on a shared host is
+// noisy, and a preempted batch only gets slower; interleaving keeps both
+// sides under the same load), the median batch is printed too. The node side runs twice: with V8's default tiers and with the
+// flags vm/test-kernel.mjs runs the suites with (--no-opt --no-sparkplug).
+// Needs the build (npm run build) and the VM (vm/fwctl-vm setup).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,24 +26,32 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SELF = fileURLToPath(import.meta.url);
 const dist = (p) => pathToFileURL(join(ROOT, 'dist', p)).href;
+/** What vm/test-kernel.mjs runs node with in the guest (GUEST_NODE_FLAGS there). */
+const SUITE_NODE_FLAGS = ['--single-threaded', '--no-opt', '--no-sparkplug'];
 
 const { values: o, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     iterations: { type: 'string', default: '20000' },
+    rounds: { type: 'string', default: '3' },
     out: { type: 'string' },
     device: { type: 'string', default: '/dev/fwctl/fwctl0' },
+    'no-robustness': { type: 'boolean', default: false },
+    floor: { type: 'string' },
   },
 });
 const iterations = Number(o.iterations);
+const rounds = Number(o.rounds);
 if (!Number.isInteger(iterations) || iterations < 100) {
   process.stderr.write('bench-kernel: --iterations wants a whole number >= 100\n');
   process.exit(2);
 }
-
-if (positionals[0] === 'guest') await guest();
-else await host();
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 99) {
+  process.stderr.write('bench-kernel: --rounds wants a whole number from 1 to 99\n');
+  process.exit(2);
+}
 
 async function host() {
   if (!existsSync(join(ROOT, 'dist/harness/targets/dev.js'))) {
@@ -51,11 +66,11 @@ async function host() {
       process.exit(1);
     }
     const t0 = performance.now();
-    const boot = spawnSync(
-      join(ROOT, 'vm/fwctl-vm'),
-      ['boot', '--timeout', '900', '--share', share, '--', process.execPath, 'vm/bench-kernel.mjs', 'guest', '--iterations', String(iterations), '--device', o.device],
-      { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
-    );
+    const args = ['guest', '--iterations', String(iterations), '--rounds', String(rounds), '--device', o.device, ...(o['no-robustness'] ? ['--no-robustness'] : [])];
+    const boot = spawnSync(join(ROOT, 'vm/fwctl-vm'), ['boot', '--timeout', '1800', '--share', share, '--', process.execPath, 'vm/bench-kernel.mjs', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     const wall = (performance.now() - t0) / 1000;
     const result = JSON.parse(readFileSync(join(share, 'bench.json'), 'utf8'));
     result.bootWallS = Math.round(wall * 10) / 10;
@@ -70,18 +85,32 @@ async function host() {
   }
 }
 
-async function guest() {
-  const share = process.env.FWCTL_VM_SHARE;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const us = (ns) => Math.round(ns / 10) / 100;
+const ratio = (a, b) => Math.round((a / b) * 100) / 100;
+
+/** One run of the C loop: ns per FWCTL_INFO and per FWCTL_RPC. */
+function floorRun(bin, n) {
+  const r = spawnSync(bin, [o.device, String(n)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ioctl-floor failed: ${r.stderr || r.error?.message}`);
+  return JSON.parse(r.stdout);
+}
+
+/**
+ * The node side, in a process of its own (so it runs under the flags given):
+ * per round, one C run, then each call through the target `iterations` times.
+ * Prints one JSON object of per-round ns.
+ */
+async function measureNode() {
+  const n0 = iterations;
   const { createTarget } = await import(dist('harness/targets/registry.js'));
   const libc = await import(dist('harness/kernel/libc.js'));
   const { FWCTL_INFO, FWCTL_RPC, encodeInfo, encodeRpc } = await import(dist('uapi/fwctl.js'));
   const { encodeGetSupportedFeatures } = await import(dist('uapi/cxl.js'));
-
-  const floor = () => {
-    const r = spawnSync(join(share, 'ioctl-floor'), [o.device, String(iterations)], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`ioctl-floor failed: ${r.stderr || r.error?.message}`);
-    return JSON.parse(r.stdout);
-  };
 
   const target = await createTarget(`dev:${o.device}`, { allow: { taint: false, destructive: false, hazards: false } });
   const fd = await target.open();
@@ -90,12 +119,31 @@ async function guest() {
   const out = target.alloc(72);
   const rpc = target.alloc(encodeRpc({ scope: 0, in_len: 24, out_len: 72, in: input.addr, out: out.addr }));
 
-  /** ns per call of `call`, `n` times after a warm-up. */
-  const measure = async (call, n) => {
-    for (let i = 0; i < Math.min(1000, n); i++) await call();
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) await call();
-    return Number(process.hrtime.bigint() - t0) / n;
+  // Timed in batches of BATCH calls, like the C loop: a preempted batch only gets slower, so the fastest
+  // batch is the cost of a call (the host is shared and the guest emulated), the median how steady it was.
+  const BATCH = 500;
+  const batches = Math.max(1, Math.round(n0 / BATCH));
+  /** ns per call of `call`, per batch, after a warm-up; awaited like every caller of Target.ioctl. */
+  const measure = async (call, n = batches, size = BATCH) => {
+    for (let i = 0; i < Math.min(1000, size); i++) await call();
+    const per = [];
+    for (let b = 0; b < n; b++) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < size; i++) await call();
+      per.push(Number(process.hrtime.bigint() - t0) / size);
+    }
+    return per;
+  };
+  /** The same without awaiting: the cost of the koffi call alone, the floor of anything through koffi. */
+  const measureSync = (call) => {
+    for (let i = 0; i < 1000; i++) call();
+    const per = [];
+    for (let b = 0; b < batches; b++) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < BATCH; i++) call();
+      per.push(Number(process.hrtime.bigint() - t0) / BATCH);
+    }
+    return per;
   };
   const check = (r, what) => {
     if (r.ret !== 0) throw new Error(`${what}: ${r.errno}`);
@@ -103,32 +151,116 @@ async function guest() {
   check(await target.ioctl(fd, FWCTL_INFO, info.addr), 'FWCTL_INFO');
   check(await target.ioctl(fd, FWCTL_RPC, rpc.addr), 'FWCTL_RPC');
 
-  const before = floor();
-  const devInfo = await measure(() => target.ioctl(fd, FWCTL_INFO, info.addr), iterations);
-  const devRpc = await measure(() => target.ioctl(fd, FWCTL_RPC, rpc.addr), iterations);
-  // The same RPC through koffi's thread pool: what DevTarget does on devices that are not cxl_test mocks.
-  const asyncRpc = await measure(() => libc.ioctlAsync(fd, FWCTL_RPC, rpc.addr), iterations);
-  const after = floor();
-  await target.dispose();
+  // A robustness probe's path: an agent child (what processes.spawn() gives the suite), hazards allowed as in
+  // test:kernel, so its FWCTL_RPC goes to koffi's thread pool; every call crosses the wire protocol.
+  // Starting node under emulation on a busy host can take tens of seconds.
+  const hazardous = await createTarget(`dev:${o.device}`, { allow: { taint: false, destructive: false, hazards: true }, callTimeoutMs: 120_000 });
+  const agent = await hazardous.parts.processes.spawn();
+  const afd = await agent.open();
+  const ainfo = agent.alloc(encodeInfo({ size: 24 }));
+  const ain = agent.alloc(encodeGetSupportedFeatures(48).subarray(0, 24));
+  const aout = agent.alloc(72);
+  const arpc = agent.alloc(encodeRpc({ scope: 0, in_len: 24, out_len: 72, in: ain.addr, out: aout.addr }));
+  check(await agent.ioctl(afd, FWCTL_RPC, arpc.addr), 'FWCTL_RPC through the agent');
 
-  // The floor: the better of the two C runs (one before, one after the node runs).
-  const cInfo = Math.min(before.infoNs, after.infoNs);
-  const cRpc = Math.min(before.rpcNs, after.rpcNs);
-  const us = (ns) => Math.round(ns / 10) / 100;
+  const runs = { cInfo: [], cRpc: [], info: [], rpc: [], koffiInfo: [], rpcAsync: [], agentInfo: [], agentRpc: [] };
+  const add = (k, per) => runs[k].push(...per);
+  for (let r = 0; r < rounds; r++) {
+    const c = floorRun(o.floor, iterations);
+    runs.cInfo.push(c.infoNs);
+    runs.cRpc.push(c.rpcNs);
+    add('info', await measure(() => target.ioctl(fd, FWCTL_INFO, info.addr)));
+    add('rpc', await measure(() => target.ioctl(fd, FWCTL_RPC, rpc.addr)));
+    add('koffiInfo', measureSync(() => libc.ioctl(fd, FWCTL_INFO, info.addr)));
+    // The same RPC through koffi's thread pool: what DevTarget does on devices that are not cxl_test mocks
+    // (and on mocks with --allow-hazards). Fewer calls: each costs hundreds of µs under emulation.
+    add('rpcAsync', await measure(() => libc.ioctlAsync(fd, FWCTL_RPC, rpc.addr), 2, 25));
+    add('agentInfo', await measure(() => agent.ioctl(afd, FWCTL_INFO, ainfo.addr), 2, 10));
+    add('agentRpc', await measure(() => agent.ioctl(afd, FWCTL_RPC, arpc.addr), 2, 10));
+  }
+  await agent.exit();
+  await hazardous.dispose();
+  await target.dispose();
+  process.stdout.write(`${JSON.stringify(runs)}\n`);
+}
+
+/** The robustness suite on the device, as vm/test-kernel.mjs runs it (hazards allowed): inputs sent per test and per second. */
+function robustnessRun(share) {
+  const dir = join(share, 'robustness');
+  const t0 = performance.now();
+  const cli = [...SUITE_NODE_FLAGS, join(ROOT, 'bin/fwctl-cts.js'), 'run', '--target', `dev:${o.device}`, '--suite', 'robustness', '--test', 'robustness.no-crash', '--test', 'robustness.no-hang', '--allow-taint', '--allow-destructive', '--allow-hazards', '-j', '1', '--timeout', '600000', '-o', dir];
+  const r = spawnSync(process.execPath, cli, { encoding: 'utf8' });
+  const wallMs = performance.now() - t0;
+  if (!existsSync(join(dir, 'report.json'))) throw new Error(`robustness run wrote no report (exit ${r.status}): ${r.stderr}`);
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+  const tests = report.tests.map((t) => {
+    const detail = t.evidence?.find((e) => e.call === 'robustness')?.detail ?? '';
+    const inputs = Number(/^(\d+) malformed/.exec(detail)?.[1] ?? 0);
+    return { id: t.id, outcome: t.outcome, inputs, durationMs: Math.round(t.durationMs), inputsPerS: Math.round((inputs / t.durationMs) * 1000) };
+  });
+  return { verdict: report.verdict, exit: r.status, wallMs: Math.round(wallMs), tests };
+}
+
+async function guest() {
+  const share = process.env.FWCTL_VM_SHARE;
+  const floor = join(share, 'ioctl-floor');
+  const node = (flags) => {
+    const r = spawnSync(process.execPath, [...flags, SELF, 'measure', '--iterations', String(iterations), '--rounds', String(rounds), '--device', o.device, '--floor', floor], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`bench-kernel measure ${flags.join(' ')} failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  };
+  /** The fastest batch is the cost of a call; the median batch says how steady the machine was. */
+  const summarize = (runs) => {
+    const m = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, Math.min(...v)]));
+    const med = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
+    return {
+      floor: { infoUs: us(m.cInfo), rpcUs: us(m.cRpc) },
+      devTarget: { infoUs: us(m.info), rpcUs: us(m.rpc), rpcAsyncUs: us(m.rpcAsync), koffiInfoUs: us(m.koffiInfo), agentInfoUs: us(m.agentInfo), agentRpcUs: us(m.agentRpc) },
+      ratio: { info: ratio(m.info, m.cInfo), rpc: ratio(m.rpc, m.cRpc), rpcAsync: ratio(m.rpcAsync, m.cRpc), koffiInfo: ratio(m.koffiInfo, m.cInfo), agentInfo: ratio(m.agentInfo, m.cInfo), agentRpc: ratio(m.agentRpc, m.cRpc) },
+      medianRatio: { info: ratio(med.info, med.cInfo), rpc: ratio(med.rpc, med.cRpc) },
+      runsNs: runs,
+    };
+  };
+  const jit = summarize(node([]));
+  const interp = summarize(node(SUITE_NODE_FLAGS));
   const result = {
     kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
     device: o.device,
     iterations,
-    note: 'emulated guest (QEMU TCG): absolute numbers are several times a real machine\'s; the ratios are what matters',
-    floor: { infoUs: us(cInfo), rpcUs: us(cRpc), runs: [before, after] },
-    devTarget: { infoUs: us(devInfo), rpcUs: us(devRpc), rpcAsyncUs: us(asyncRpc) },
-    ratio: { info: Math.round((devInfo / cInfo) * 100) / 100, rpc: Math.round((devRpc / cRpc) * 100) / 100, rpcAsync: Math.round((asyncRpc / cRpc) * 100) / 100 },
+    rounds,
+    note: "emulated guest (QEMU TCG): absolute numbers are several times a real machine's; the ratios are what matters",
+    ...jit,
+    suiteFlags: { flags: SUITE_NODE_FLAGS.join(' '), ...interp },
   };
+  if (!o['no-robustness']) {
+    const rob = robustnessRun(share);
+    // The floor for the same inputs: the C loop's RPC, as many times as the suite sent.
+    const floorPerS = Math.round((1e6 / Math.min(...jit.runsNs.cRpc, ...interp.runsNs.cRpc)) * 1000);
+    result.robustness = { ...rob, floorInputsPerS: floorPerS, tests: rob.tests.map((t) => ({ ...t, floorMs: Math.round((t.inputs / floorPerS) * 1000 * 10) / 10, ratio: ratio(floorPerS, t.inputsPerS) })) };
+  }
   writeFileSync(join(share, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
-  const line = (what, c, d, ratio) => `${what.padEnd(46)} ${String(us(c)).padStart(8)} µs ${String(us(d)).padStart(8)} µs ${String(ratio).padStart(7)}x\n`;
-  process.stdout.write(`fwctl ioctl cost on Linux ${result.kernel}, ${o.device} (cxl_test), ${iterations} calls each; ${result.note}\n`);
-  process.stdout.write(`${'call'.padEnd(46)} ${'C floor'.padStart(11)} ${'DevTarget'.padStart(11)} ${'ratio'.padStart(8)}\n`);
-  process.stdout.write(line('FWCTL_INFO (sync koffi call)', cInfo, devInfo, result.ratio.info));
-  process.stdout.write(line('FWCTL_RPC Get Supported Features (sync: a mock)', cRpc, devRpc, result.ratio.rpc));
-  process.stdout.write(line('FWCTL_RPC, same call via koffi thread pool', cRpc, asyncRpc, result.ratio.rpcAsync));
+
+  const line = (what, c, d, x) => `${what.padEnd(52)} ${String(c).padStart(8)} µs ${String(d).padStart(8)} µs ${String(x).padStart(7)}x\n`;
+  const w = (s) => process.stdout.write(s);
+  w(`fwctl ioctl cost on Linux ${result.kernel}, ${o.device} (cxl_test), fastest batch of 500 calls over ${rounds} rounds of ${iterations} calls; ${result.note}\n`);
+  for (const [name, s] of [['node (default V8 tiers)', jit], [`node ${SUITE_NODE_FLAGS.join(' ')} (as test:kernel)`, interp]]) {
+    w(`\n${name}\n${'call'.padEnd(52)} ${'C floor'.padStart(11)} ${'DevTarget'.padStart(11)} ${'ratio'.padStart(8)}\n`);
+    w(line('FWCTL_INFO (sync koffi call)', s.floor.infoUs, s.devTarget.infoUs, s.ratio.info));
+    w(line('FWCTL_RPC Get Supported Features (sync: a mock)', s.floor.rpcUs, s.devTarget.rpcUs, s.ratio.rpc));
+    w(line('FWCTL_INFO, libc.ioctl alone (no target, no await)', s.floor.infoUs, s.devTarget.koffiInfoUs, s.ratio.koffiInfo));
+    w(line('FWCTL_RPC, same call via koffi thread pool', s.floor.rpcUs, s.devTarget.rpcAsyncUs, s.ratio.rpcAsync));
+    w(line('FWCTL_INFO via an agent child (wire protocol)', s.floor.infoUs, s.devTarget.agentInfoUs, s.ratio.agentInfo));
+    w(line('FWCTL_RPC via an agent child, hazards (thread pool)', s.floor.rpcUs, s.devTarget.agentRpcUs, s.ratio.agentRpc));
+    w(`(median batches: INFO ${s.medianRatio.info}x, RPC ${s.medianRatio.rpc}x)\n`);
+  }
+  if (result.robustness) {
+    const r = result.robustness;
+    w(`\nrobustness suite on ${o.device} (--allow-hazards, as test:kernel; ${SUITE_NODE_FLAGS.join(' ')}): ${r.verdict}, ${Math.round(r.wallMs / 100) / 10} s wall for the run\n`);
+    w(`${'test'.padEnd(40)} ${'inputs'.padStart(7)} ${'ms'.padStart(8)} ${'inputs/s'.padStart(9)} ${'C floor/s'.padStart(10)} ${'ratio'.padStart(8)}\n`);
+    for (const t of r.tests) w(`${`${t.id} (${t.outcome})`.padEnd(40)} ${String(t.inputs).padStart(7)} ${String(t.durationMs).padStart(8)} ${String(t.inputsPerS).padStart(9)} ${String(r.floorInputsPerS).padStart(10)} ${String(t.ratio).padStart(7)}x\n`);
+  }
 }
+
+if (positionals[0] === 'guest') await guest();
+else if (positionals[0] === 'measure') await measureNode();
+else await host();

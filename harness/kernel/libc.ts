@@ -84,6 +84,26 @@ export function ioctl(fd: number, request: number, arg: bigint): SyscallResult {
   return result(c.ioctl(fd, request, arg));
 }
 
+/** Results are never changed by their readers: the common ones are made once, frozen, and already settled. */
+const SETTLED_OK: Promise<SyscallResult> = Promise.resolve(Object.freeze({ ret: 0 }));
+const settledErrno = new Map<number, Promise<SyscallResult>>();
+
+/**
+ * ioctl(2) on this thread, as an already settled promise: the hot path of
+ * the dev: target (issue 15: FWCTL_INFO and FWCTL_RPC within 2x of a C loop).
+ * No result object, no errno name and no promise is made per call for a
+ * success or a repeated errno; koffi's errno is read right after the call.
+ */
+export function ioctlSettled(fd: number, request: number, arg: bigint): Promise<SyscallResult> {
+  const ret = c.ioctl(fd, request, arg) as number;
+  if (ret === 0) return SETTLED_OK;
+  if (ret > 0) return Promise.resolve({ ret });
+  const e = koffi.errno();
+  let p = settledErrno.get(e);
+  if (!p) settledErrno.set(e, (p = Promise.resolve(Object.freeze({ ret: -1, errno: errnoName(e) }))));
+  return p;
+}
+
 /**
  * ioctl(2) on koffi's thread pool, for calls that can block (FWCTL_RPC reaches
  * firmware): a blocked synchronous call would freeze the event loop, and with

@@ -53,6 +53,9 @@ const AGENT_NODE_FLAGS = ['--single-threaded', ...process.execArgv.filter((a) =>
 const REGISTER_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
 
+/** An ioctl on a descriptor this target did not open: the same settled answer every time. */
+const SETTLED_EBADF: Promise<SyscallResult> = Promise.resolve(Object.freeze({ ret: -1, errno: 'EBADF' }));
+
 /** Where the target looks; tests and odd systems can move the roots. */
 export interface DevRoots extends Omit<DiscoveryRoots, 'info'> {
   proc?: string;
@@ -63,8 +66,11 @@ export class DevTarget implements Target {
   readonly unavailable: Partial<Record<PartName, string>> = {};
   readonly parts: TargetParts;
   private readonly memory = new ProcessMemory();
-  /** Descriptors this target opened. Others get EBADF without a syscall: they may be Node's own. */
-  private readonly fds = new Set<number>();
+  /**
+   * Descriptors this target opened, each with whether its calls can all be made on this thread (a cxl_test
+   * mock answers from memory). Others get EBADF without a syscall: they may be Node's own. One lookup per ioctl.
+   */
+  private readonly fds = new Map<number, boolean>();
   /** The node open() opens; hotplug moves it to the re-registered device. */
   private node: string;
   private readonly hotplugState?: MockMemdev;
@@ -72,8 +78,6 @@ export class DevTarget implements Target {
   private moved = false;
   /** The device is a cxl_test mock: its firmware is kernel memory, and no RPC can block. */
   private readonly answersFromMemory: boolean;
-  /** Descriptors on such a device (this one, or another that openOther() opened). */
-  private readonly fromMemory = new Set<number>();
   private readonly roots: DevRoots;
   /** How long an agent child may take to answer (the per-test timeout). */
   private readonly callTimeoutMs: number;
@@ -216,8 +220,7 @@ export class DevTarget implements Target {
     let r = libc.open(node, libc.O_RDWR | libc.O_CLOEXEC);
     if (r.errno === 'EACCES') r = libc.open(node, libc.O_RDONLY | libc.O_CLOEXEC);
     if (r.ret < 0) throw new SyscallError('open', r.errno ?? 'E#?');
-    this.fds.add(r.ret);
-    if (fromMemory) this.fromMemory.add(r.ret);
+    this.fds.set(r.ret, fromMemory);
     return r.ret;
   }
 
@@ -225,17 +228,19 @@ export class DevTarget implements Target {
    * FWCTL_RPC goes to koffi's thread pool: it waits on firmware and may
    * block, and a blocked worker thread could not even be stopped. A cxl_test
    * mock answers from memory, so there (unless hazards are allowed) the call
-   * is made in this thread, which costs ~8 µs instead of ~400 µs in the
-   * emulated VM (npm run bench:kernel).
+   * is made in this thread, which costs a few µs instead of hundreds in the
+   * emulated VM (npm run bench:kernel). Not `async`: the synchronous call's
+   * result comes back as an already settled promise, made once per outcome
+   * (harness/kernel/libc.ts ioctlSettled), so a call allocates nothing here.
    */
-  async ioctl(fd: number, request: number, arg: bigint): Promise<SyscallResult> {
-    if (!this.fds.has(fd)) return { ret: -1, errno: 'EBADF' };
-    return request === FWCTL_RPC && !this.fromMemory.has(fd) ? libc.ioctlAsync(fd, request, arg) : libc.ioctl(fd, request, arg);
+  ioctl(fd: number, request: number, arg: bigint): Promise<SyscallResult> {
+    const fromMemory = this.fds.get(fd);
+    if (fromMemory === undefined) return SETTLED_EBADF;
+    return request === FWCTL_RPC && !fromMemory ? libc.ioctlAsync(fd, request, arg) : libc.ioctlSettled(fd, request, arg);
   }
 
   async close(fd: number): Promise<SyscallResult> {
     if (!this.fds.delete(fd)) return { ret: -1, errno: 'EBADF' };
-    this.fromMemory.delete(fd);
     const r = libc.close(fd);
     if (this.moved && this.fds.size === 0) await this.restoreName();
     return r;
@@ -274,7 +279,7 @@ export class DevTarget implements Target {
   }
 
   async dispose(): Promise<void> {
-    for (const fd of this.fds) libc.close(fd);
+    for (const fd of this.fds.keys()) libc.close(fd);
     this.fds.clear();
     this.memory.freeAll();
     const mock = this.hotplugState;

@@ -76,25 +76,49 @@ export function readLines(input: Readable, onLine: (line: string) => void, opts:
   }
 }
 
+/** Outside a string, the characters that matter for nesting. */
+const STRUCTURAL = /["[\]{}]/g;
+
 /**
  * The deepest bracket nesting of a JSON text, outside strings; stops counting
- * past `limit`. JSON.parse itself takes 4 GB for 10 MB of '['.
+ * past `limit`. JSON.parse itself takes 4 GB for 10 MB of '['. The scan jumps
+ * to the next character that matters in native code (a regular expression
+ * outside strings; indexOf inside them, where wire messages carry their
+ * base64), not a character at a time in JS: every wire message is scanned,
+ * and one carrying an 8 KiB segment took 4 ms per scan under V8's
+ * interpreter (as the VM runs node), about 80 ms under emulation.
  */
 export function jsonDepth(text: string, limit = MAX_DEPTH): number {
   let depth = 0;
   let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
+  let i = 0;
+  /** The next backslash at or after where it was last looked for; text.length when there is none. */
+  let backslash = -1;
+  for (;;) {
+    STRUCTURAL.lastIndex = i;
+    const m = STRUCTURAL.exec(text);
+    if (!m) return deepest;
+    i = m.index + 1;
+    const c = text.charCodeAt(m.index);
+    if (c === 0x22) {
+      // A string: on to its closing quote, stepping over each backslash and the character it escapes.
+      for (;;) {
+        const quote = text.indexOf('"', i);
+        if (quote < 0) return deepest;
+        if (backslash < i) {
+          backslash = text.indexOf('\\', i);
+          if (backslash < 0) backslash = text.length;
+        }
+        if (backslash < quote) i = backslash + 2;
+        else {
+          i = quote + 1;
+          break;
+        }
+      }
+    } else if (c === 0x5b || c === 0x7b) {
       if (++depth > deepest && (deepest = depth) > limit) return deepest;
-    } else if (c === 0x5d || c === 0x7d) depth--;
+    } else depth--;
   }
-  return deepest;
 }
 
 /** JSON.parse, refusing text nested deeper than MAX_DEPTH first. */
