@@ -2,6 +2,8 @@
  * A codec turns a profile's request data into the bytes of one device
  * type's RPC, and reads the device's verdict back out of the response.
  * Requests may carry their own user pointers (pds), hence the allocator.
+ * cxl, mlx5 and bnxt are also data (codecs/*.json through data.ts, the
+ * default; docs/codecs.md); the TypeScript codecs here are their reference.
  */
 import type { UserBuffer } from '../targets/target.js';
 

@@ -93,7 +93,10 @@ function uuidBytes(uuid: unknown): Buffer {
   return Buffer.from(hex, 'hex');
 }
 
-const matches = (when: When | undefined, r: Req) => !when || Object.entries(when).every(([k, v]) => r[k] !== undefined && num(r[k]) === v);
+const matches = (when: When | undefined, r: Req) => {
+  for (const k in when ?? {}) if (r[k] === undefined || num(r[k]) !== when![k]) return false;
+  return true;
+};
 
 function invalid(source: string, pointer: string, expected: string): never {
   throw new CtsError('CTS_E_INVALID_FILE', `${source}: ${pointer}: ${expected}`, 'the codec schema is schemas/codec.schema.json; the format is docs/codecs.md');
@@ -182,9 +185,11 @@ function build(d: DataCodec, source: string): DataCodecInstance {
     return v === undefined ? undefined : Buffer.from(String(v), 'hex');
   };
 
+  // Each variant's whole field list, made once.
+  const variants = (d.request.variants ?? []).map((v) => ({ ...v, all: [...d.request.fields, ...v.fields] }));
   function encode(request: Req, outLen: number, mem: Allocator, params: Params = {}): Encoded {
-    const variant = d.request.variants?.find((v) => matches(v.when, request));
-    const fields = [...d.request.fields, ...(variant?.fields ?? [])];
+    const variant = variants.find((v) => matches(v.when, request));
+    const fields = variant?.all ?? d.request.fields;
     // First the variable parts, so the request is allocated once at its full length.
     const lengths = new Map<string, number>();
     const blobs = new Map<Field, Buffer>();
