@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import type { Inventory } from '../generated/inventory.js';
 import type { Report } from '../generated/report.js';
 import { CtsError } from '../errors.js';
-import { MAX_DEPTH, jsonDepth } from '../wire/lines.js';
-import { readInputFile, validate } from '../schema/validate.js';
+import { parseJsonFile, validate } from '../schema/validate.js';
 
 export type Loaded = { kind: 'report'; file: string; report: Report } | { kind: 'inventory'; file: string; inventory: Inventory };
 
@@ -22,14 +21,7 @@ export function resolveInput(path: string): string {
 
 export function loadDiffInput(path: string): Loaded {
   const file = resolveInput(path);
-  const text = readInputFile(file);
-  if (jsonDepth(text) > MAX_DEPTH) throw new CtsError('CTS_E_INVALID_FILE', `${file}: not valid JSON: nested deeper than ${MAX_DEPTH} levels`);
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new CtsError('CTS_E_INVALID_FILE', `${file}: not valid JSON: ${(e as Error).message}`);
-  }
+  const data = parseJsonFile(file);
   const o = (typeof data === 'object' && data !== null && !Array.isArray(data) ? data : {}) as Record<string, unknown>;
   if (o.format === 'fwctl-cts-report/1') return { kind: 'report', file, report: validate<Report>(data, 'report', file) };
   if (o.format === 'fwctl-cts-inventory/1' || (o.format === undefined && 'devices' in o && 'taint' in o)) {

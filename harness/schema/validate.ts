@@ -108,17 +108,20 @@ export function readInputFile(file: string): string {
   }
 }
 
-/** Parse and validate; throws CtsError('CTS_E_INVALID_FILE') naming file, pointer and expectation. */
-export function loadJson<T>(file: string, schema: string): T {
+/** Read and parse a JSON file, bounded in size and depth; throws CtsError naming the file. */
+export function parseJsonFile(file: string): unknown {
   const text = readInputFile(file);
   if (jsonDepth(text) > MAX_DEPTH) throw new CtsError('CTS_E_INVALID_FILE', `${file}: not valid JSON: nested deeper than ${MAX_DEPTH} levels`);
-  let data: unknown;
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new CtsError('CTS_E_INVALID_FILE', `${file}: not valid JSON: ${(e as Error).message}`);
   }
-  return validate<T>(data, schema, file);
+}
+
+/** Parse and validate; throws CtsError('CTS_E_INVALID_FILE') naming file, pointer and expectation. */
+export function loadJson<T>(file: string, schema: string): T {
+  return validate<T>(parseJsonFile(file), schema, file);
 }
 
 export function validate<T>(data: unknown, schema: string, file: string): T {
