@@ -13,6 +13,9 @@ for (const file of readdirSync(schemas).filter((f) => f.endsWith('.schema.json')
     bannerComment: `/* Generated from schemas/${file} by scripts/gen-types.mjs: do not edit. */`,
     additionalProperties: false,
     unreachableDefinitions: true,
+    // Pairs ([offset, length]) stay tuples; longer bounded lists (a profile's up to 8 DMA buffers)
+    // are plain arrays, not a union of every tuple length.
+    maxItems: 2,
   });
   const target = new URL(file.replace('.schema.json', '.ts'), out);
   let current = '';
