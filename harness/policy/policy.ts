@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
 import { CtsError } from '../errors.js';
 import type { Policy, Rule } from '../generated/policy.js';
-import { POLICIES_DIR } from '../paths.js';
+import { POLICIES_DIR, ROOT } from '../paths.js';
 import { loadJson } from '../schema/validate.js';
 import { pluginPolicy } from '../plugins/registry.js';
 
@@ -36,4 +37,22 @@ export function loadPolicy(nameOrFile: string): LoadedPolicy {
     byId.set(rule.id, rule);
   });
   return { policy, file, byId };
+}
+
+/**
+ * The policy file as a report records it: a bundled pack relative to the package
+ * (`policies/upstream.json`), a file under the working directory relative to it, anything
+ * else as given. A report names no machine's install path.
+ */
+export function reportedPolicyFile(file: string): string {
+  if (file.startsWith(POLICIES_DIR)) return relative(ROOT, file);
+  const rel = relative(process.cwd(), file);
+  return isAbsolute(file) && rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+/** The policy a report was judged under: its recorded file where that still exists here, else its pack id. */
+export function reportedPolicy(recorded: { id: string; file?: string }): string {
+  const f = recorded.file;
+  if (f && /^policies\/[a-z0-9-]+\.json$/.test(f) && existsSync(`${ROOT}${f}`)) return `${ROOT}${f}`;
+  return f && existsSync(f) ? f : recorded.id;
 }

@@ -5,7 +5,7 @@
  */
 import type { Report, TargetEntry } from '../generated/report.js';
 import { CtsError } from '../errors.js';
-import { loadPolicy } from '../policy/policy.js';
+import { loadPolicy, reportedPolicy } from '../policy/policy.js';
 import type { TestResult } from '../runner/types.js';
 import { loadJson } from '../schema/validate.js';
 import { assembleReport } from './report.js';
@@ -49,7 +49,7 @@ export function mergeReports(inputs: readonly { file: string; report: Report }[]
   if (new Set(selections).size > 1) throw new CtsError('CTS_E_USAGE', 'merge: the reports select different subsets (--suite, --test, --exclude)');
   const order = [...tests.values()].sort((a, b) => (a.target === b.target ? 0 : [...targets.keys()].indexOf(a.target) - [...targets.keys()].indexOf(b.target)));
   const planned = new Set(order.flatMap((t) => t.rules.map((r) => `${t.target}|${r}`)));
-  const policy = loadPolicy(first.report.policy.file ?? first.report.policy.id);
+  const policy = loadPolicy(reportedPolicy(first.report.policy));
   const startedAt = new Date(Math.min(...inputs.map(({ report }) => Date.parse(report.run.startedAt))));
   const finishedAt = new Date(Math.max(...inputs.map(({ report }) => Date.parse(report.run.finishedAt))));
   const expectations = inputs.map(({ report }) => report.expectations).find(Boolean);

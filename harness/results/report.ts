@@ -2,7 +2,7 @@
 import { hostname, release } from 'node:os';
 import type { Report, RuleResult, Summary, TargetEntry } from '../generated/report.js';
 import type { Plan, Shard } from '../plan/plan.js';
-import type { LoadedPolicy } from '../policy/policy.js';
+import { type LoadedPolicy, reportedPolicyFile } from '../policy/policy.js';
 import type { TestResult } from '../runner/types.js';
 import { VERSION } from '../version.js';
 import { loadedPlugins } from '../plugins/registry.js';
@@ -87,7 +87,7 @@ export function assembleReport(policy: LoadedPolicy, targets: TargetEntry[], pla
   const report: Report = {
     format: 'fwctl-cts-report/1',
     tool: { name: 'fwctl-cts', version: VERSION },
-    policy: { id: policy.policy.id, version: policy.policy.version, file: policy.file },
+    policy: { id: policy.policy.id, version: policy.policy.version, file: reportedPolicyFile(policy.file) },
     run: {
       startedAt: info.startedAt.toISOString(),
       finishedAt: info.finishedAt.toISOString(),

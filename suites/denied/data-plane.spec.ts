@@ -1,6 +1,6 @@
 /**
  * Denied behaviour: nothing that overlaps another subsystem's data plane is
- * reachable through fwctl (fwctl.rst "Denied behavior"; seeds/000).
+ * reachable through fwctl (fwctl.rst "Disallowed behavior"; seeds/000).
  */
 import { expect } from 'chai';
 import { scopeName } from '../../uapi/fwctl.js';

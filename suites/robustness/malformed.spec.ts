@@ -1,7 +1,7 @@
 /**
  * Robustness: malformed requests (truncated, garbled, random) get an answer —
  * never a crash, a hang, or, when rejected, a change of device state
- * (fwctl.rst "Denied behavior"). Inputs come from every catalogued command:
+ * (fwctl.rst "Disallowed behavior"). Inputs come from every catalogued command:
  * each truncation, each of the first 64 bytes set to 0x00 and 0xff, then a
  * seeded fast-check pass (`run --robustness-runs`). Replay a failure with FWCTL_CTS_SEED and FWCTL_CTS_PATH.
  */
