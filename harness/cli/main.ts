@@ -13,7 +13,7 @@ import { ROBUSTNESS_RUNS_DEFAULT, ROBUSTNESS_RUNS_RANGE, SEED_RANGE, checkInt, r
 import { CODEC_MODES, checkCodecs, loadDataCodec, type CodecMode } from '../codecs/index.js';
 import { loadExpectations } from '../expectations/expectations.js';
 import { loadReport, mergeReports } from '../results/merge.js';
-import { Journal, readJournal } from '../results/journal.js';
+import { JOURNAL, Journal, readJournal } from '../results/journal.js';
 import type { TestResult } from '../runner/types.js';
 import { CtsError } from '../errors.js';
 import type { Shard } from '../plan/plan.js';
@@ -39,7 +39,7 @@ import { diffReports } from '../diff/reports.js';
 import { baselineSummary } from '../diff/render.js';
 import { ALL_MODELS, listRules } from './list.js';
 import { checkProfile, renderProfileCheck } from './profile-check.js';
-import { CONFIG_FILE, loadCliPlugins } from '../plugins/load.js';
+import { CONFIG_FILE, journaledPlugins, loadCliPlugins, resumePlugins } from '../plugins/load.js';
 import { UNKNOWN_DEVICE_TYPE } from '../plugins/registry.js';
 import { addCertifyCommands } from './certify.js';
 
@@ -198,7 +198,10 @@ export function buildProgram(): Command {
       if (given.resume !== undefined) {
         if (given.target?.length) throw new CtsError('CTS_E_USAGE', 'run: --resume takes the targets and options of the run it resumes; give no --target');
         const journal = readJournal(given.resume);
-        o = { ...(journal.options as unknown as RunCliOptions), reportDir: given.resume, progress: given.progress, workers: given.workers, resume: given.resume };
+        // The interrupted run's plugins, digest-checked, before its profiles and policy are looked up.
+        await resumePlugins(join(given.resume, JOURNAL), journal.options.plugins);
+        const { plugins: _plugins, ...options } = journal.options;
+        o = { ...(options as unknown as RunCliOptions), reportDir: given.resume, progress: given.progress, workers: given.workers, resume: given.resume };
         journaled = journal.results;
       } else if (!given.target?.length) {
         throw new CtsError('CTS_E_USAGE', 'run: --target is required (or --resume DIR)');
@@ -225,7 +228,8 @@ export function buildProgram(): Command {
       if (!o.dryRun) prepareReportDir(o.reportDir);
       // Every result is journaled as it ends, so a killed run can be resumed (--resume).
       const { progress: _p, workers: _w, resume: _r, ...planOptions } = o;
-      const journal = o.dryRun ? undefined : o.resume !== undefined ? Journal.append(o.reportDir) : Journal.create(o.reportDir, planOptions);
+      const plugins = journaledPlugins();
+      const journal = o.dryRun ? undefined : o.resume !== undefined ? Journal.append(o.reportDir) : Journal.create(o.reportDir, { ...planOptions, ...(plugins.length && { plugins }) });
       const stop = interruptOnSignals();
       const bar = o.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, clearOnComplete: true, hideCursor: true, format: 'running {bar} {value}/{total} tests' }, cliProgress.Presets.shades_classic) : undefined;
       let done = 0;
@@ -433,16 +437,19 @@ Exit codes:
     .argument('<report...>', 'report.json files (or report directories)')
     .requiredOption('-o, --report-dir <dir>', 'where the merged reports go')
     .option('--junit-limit <n>', 'junit.xml: beyond n passing test cases, only failures and errors', intIn(0, 1_000_000_000))
+    .option('--baseline <report>', 'an earlier report.json (or report directory, or bundle): report.md and the summary list the regressions and fixes of the merged run against it')
     .addHelpText('after', EXIT_HELP)
-    .action((files: string[], o: { reportDir: string; junitLimit?: number }) => {
+    .action((files: string[], o: { reportDir: string; junitLimit?: number; baseline?: string }) => {
+      const baseline = o.baseline === undefined ? undefined : loadBaselineReport(o.baseline);
       const inputs = files.map((f) => {
         const file = existsSync(join(f, 'report.json')) ? join(f, 'report.json') : f;
         return { file, report: loadReport(file) };
       });
       const report = mergeReports(inputs);
+      const changes = baseline && diffReports(baseline, { file: join(o.reportDir, 'report.json'), report });
       prepareReportDir(o.reportDir);
-      const written = writeReports(o.reportDir, report, { limit: o.junitLimit });
-      process.stdout.write(`${renderSummary(report, written)}\n`);
+      const written = writeReports(o.reportDir, report, { limit: o.junitLimit, ...(changes && { baseline: changes }) });
+      process.stdout.write(`${renderSummary(report, written)}\n${changes ? `\n${baselineSummary(changes)}\n` : ''}`);
       process.exitCode = exitCode(report);
     });
 

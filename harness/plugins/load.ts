@@ -204,6 +204,32 @@ export async function loadCliPlugins(specs: readonly string[], config: string | 
   return records;
 }
 
+/** What a run journal keeps of the loaded plugins, so `run --resume` loads the same ones. */
+export function journaledPlugins(): { manifest: string; sha256: string }[] {
+  return [...loaded].map(([manifest, record]) => ({ manifest, sha256: record.sha256 }));
+}
+
+/**
+ * `run --resume`: load the plugins the interrupted run had loaded (its journal's list), and
+ * refuse to finish the run with a plugin whose files changed since: its results would mix two
+ * plugins under one digest.
+ */
+export async function resumePlugins(journal: string, list: unknown): Promise<void> {
+  if (list === undefined) return;
+  if (!Array.isArray(list)) throw new CtsError('CTS_E_INVALID_FILE', `${journal}: /options/plugins: expected an array of { manifest, sha256 }`);
+  for (const [i, entry] of list.entries()) {
+    const e = entry as { manifest?: unknown; sha256?: unknown };
+    if (typeof e?.manifest !== 'string' || typeof e.sha256 !== 'string') throw new CtsError('CTS_E_INVALID_FILE', `${journal}: /options/plugins/${i}: expected { manifest, sha256 } strings`);
+    if (!existsSync(e.manifest)) throw new CtsError('CTS_E_READ_FILE', `${journal}: /options/plugins/${i}: the run used the plugin ${e.manifest}, which is gone (resume needs the same plugins)`);
+    const record = await loadPlugin(e.manifest);
+    if (record.sha256 !== e.sha256) {
+      throw new CtsError('CTS_E_USAGE', `${journal}: /options/plugins/${i}: plugin ${record.name} changed since the run started (sha256 ${record.sha256.slice(0, 12)}…, the run had ${e.sha256.slice(0, 12)}…): start a new run`);
+    }
+  }
+  const manifests = [...loaded.keys()];
+  if (manifests.length) process.env[PLUGINS_ENV] = JSON.stringify(manifests);
+}
+
 /** In a worker thread (or agent): the plugins the CLI loaded. */
 export async function loadEnvPlugins(): Promise<void> {
   const text = process.env[PLUGINS_ENV];

@@ -49,6 +49,13 @@ export function mergeReports(inputs: readonly { file: string; report: Report }[]
   if (new Set(selections).size > 1) throw new CtsError('CTS_E_USAGE', 'merge: the reports select different subsets (--suite, --test, --exclude)');
   const order = [...tests.values()].sort((a, b) => (a.target === b.target ? 0 : [...targets.keys()].indexOf(a.target) - [...targets.keys()].indexOf(b.target)));
   const planned = new Set(order.flatMap((t) => t.rules.map((r) => `${t.target}|${r}`)));
+  // The unlocked flags and the plugins decide what ran and how: the shards must agree on both, and the whole run keeps them.
+  const same = (what: string, pick: (r: Report) => unknown) => {
+    const seen = new Set(inputs.map(({ report }) => JSON.stringify(pick(report) ?? null)));
+    if (seen.size > 1) throw new CtsError('CTS_E_USAGE', `merge: the reports were run with different ${what}`);
+  };
+  same('--allow flags (run.allow)', (r) => r.run.allow);
+  same('plugins (name, version, digest)', (r) => r.plugins);
   const policy = loadPolicy(reportedPolicy(first.report.policy));
   const startedAt = new Date(Math.min(...inputs.map(({ report }) => Date.parse(report.run.startedAt))));
   const finishedAt = new Date(Math.max(...inputs.map(({ report }) => Date.parse(report.run.finishedAt))));
@@ -59,7 +66,10 @@ export function mergeReports(inputs: readonly { file: string; report: Report }[]
     workers: Math.max(...inputs.map(({ report }) => report.run.workers)),
     ...(first.report.run.selection && { selection: first.report.run.selection }),
     ...(expectations && { expectations }),
+    ...(first.report.run.allow && { allow: first.report.run.allow }),
   });
   merged.run.host = first.report.run.host;
+  if (first.report.plugins) merged.plugins = first.report.plugins;
+  else delete merged.plugins;
   return merged;
 }
