@@ -53,6 +53,7 @@ import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSyn
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { kernelCoverage, renderCoverage } from './kernel-coverage.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => pathToFileURL(join(ROOT, 'dist', p)).href;
@@ -488,13 +489,13 @@ async function host(argv) {
   // ---- results ----
   const summary = analyse(boots, { out, setupMs, wallMs: performance.now() - wallStart });
   if (o.variant) {
-    // Line and branch coverage of main.c and of features.c's fwctl part over every boot (lcov).
-    const { kernelCoverage, renderCoverage } = await import('./kernel-coverage.mjs');
+    // Line and branch coverage of main.c and of features.c's fwctl part over every boot (lcov); render() shows it.
+    const tc = performance.now();
     const cov = kernelCoverage({ vm, variant, dirs: boots.map((b) => b.dir), out });
     summary.coverage = cov;
+    summary.timings.coverageMs = Math.round(performance.now() - tc);
     if (cov.error) summary.failures.push(`coverage: ${cov.error}`), (summary.ok = false);
     summary.timings.wallMs = Math.round(performance.now() - wallStart);
-    process.stdout.write(`\n${renderCoverage(cov)}\n`);
   }
   writeFileSync(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   process.stdout.write(`\n${render(summary)}\n`);
@@ -814,7 +815,7 @@ function render(s) {
   const sec = (ms) => (ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`);
   const L = [];
   L.push(`fwctl-cts on the real kernel: Linux ${s.kernel ?? '?'} with cxl_test (${s.devices ?? '?'} fwctl devices)`);
-  L.push(`  time: setup ${sec(s.timings.setupMs)}, ${s.timings.boots} boot(s): VM overhead ${sec(s.timings.overheadMs)} + guest runs ${sec(s.timings.guestRunMs)}; wall ${sec(s.timings.wallMs)}`);
+  L.push(`  time: setup ${sec(s.timings.setupMs)}, ${s.timings.boots} boot(s): VM overhead ${sec(s.timings.overheadMs)} + guest runs ${sec(s.timings.guestRunMs)}${s.timings.coverageMs !== undefined ? `, coverage ${sec(s.timings.coverageMs)}` : ''}; wall ${sec(s.timings.wallMs)}`);
   for (const b of s.boots) {
     const phases = b.phases.map((p) => `${p.name} ${sec(p.durationMs)}${p.cpuBusy !== undefined ? ` (${p.cpuBusy}% busy)` : ''}${p.verdict ? ` ${p.verdict}` : ''}${p.exit !== undefined ? ` exit ${p.exit}` : ''}${p.error ? ' ERROR' : ''}`).join(', ');
     if (b.retried) L.push(`    ${b.name}: ${b.retried} (the first console: ${s.out}/${b.name}/console.first-boot.log)`);
@@ -854,6 +855,7 @@ function render(s) {
     L.push(`      ${what}`);
     for (const x of p.excerpt.slice(0, 12)) L.push(`      | ${x}`);
   }
+  if (s.coverage) L.push(renderCoverage(s.coverage));
   L.push(`  reports: ${s.out}/ (summary.json, <boot>/<phase>/report.json, <boot>/console.log)`);
   const partial = s.partial ? ' (a partial run: --only; the rules of the other boots were not run)' : '';
   L.push(s.ok ? `RESULT: PASS — every applicable rule passes on the real kernel, no console problem, no disagreement${partial}` : `RESULT: FAIL — ${s.failures.length} problem(s)${partial}:`);
