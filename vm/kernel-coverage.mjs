@@ -12,7 +12,7 @@
 // lines and branches never executed stay under the report directory.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,15 +51,15 @@ export function kernelCoverage({ vm, variant, dirs, out }) {
     const found = existsSync(gcov) ? findGcda(gcov) : [];
     // The counters' path below gcov/ is the tree's absolute path (without its leading slash), then the file's.
     const mine = found.map((f) => ({ f, rel: relative(join(gcov, tree), f) })).filter((x) => NOTES.includes(x.rel.replace(/\.gcda$/, '.gcno')));
-    boots.push({ boot: relative(out, dir), gcda: mine.length });
+    boots.push({ boot: basename(dir), gcda: mine.length });
     if (!mine.length) continue;
-    const scratch = join(work, 'scratch', relative(out, dir));
+    const scratch = join(work, 'scratch', basename(dir));
     for (const { f, rel } of mine) {
       mkdirSync(dirname(join(scratch, rel)), { recursive: true });
       copyFileSync(f, join(scratch, rel));
       copyFileSync(join(notes, rel.replace(/\.gcda$/, '.gcno')), join(scratch, rel.replace(/\.gcda$/, '.gcno')));
     }
-    const info = join(work, `${relative(out, dir).replace(/\W/g, '_')}.info`);
+    const info = join(work, `${basename(dir).replace(/\W/g, '_')}.info`);
     const r = spawnSync('geninfo', [...LCOV_RC, '--quiet', '--base-directory', tree, '--output-filename', info, scratch], { encoding: 'utf8' });
     if (r.status !== 0) return { error: `geninfo failed for ${dir}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`, boots };
     infos.push(info);

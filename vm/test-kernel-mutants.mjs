@@ -31,7 +31,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GUEST_NODE_FLAGS, consoleProblems } from './test-kernel.mjs';
+import { GUEST_NODE_FLAGS, VARIANT_SLOWDOWN, consoleProblems } from './test-kernel.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VM = join(ROOT, 'vm/fwctl-vm');
@@ -177,7 +177,7 @@ async function bootMutant(m) {
   const guestArgs = ['guest', 'rules', '--rules', m.breaks.join(','), '--suites', m.suites.join(','), ...(m.allow.includes('hazards') ? ['--hazards'] : [])];
   const tb = performance.now();
   // One vCPU: two mutant boots run side by side on the two host cores.
-  const r = await runCapture(VM, ['boot', ...variantArgs(m.kernel), '--modules', m.modules, '--timeout', o.timeout, '--share', dir, '--console-log', join(dir, 'console.log'), '--', process.execPath, ...GUEST_NODE_FLAGS, 'vm/test-kernel.mjs', ...guestArgs], { FWCTL_CTS_VM_CPUS: '1' });
+  const r = await runCapture(VM, ['boot', ...variantArgs(m.kernel), '--modules', m.modules, '--timeout', o.timeout, '--share', dir, '--console-log', join(dir, 'console.log'), '--', process.execPath, ...GUEST_NODE_FLAGS, 'vm/test-kernel.mjs', ...guestArgs], { FWCTL_CTS_VM_CPUS: '1', ...(m.kernel !== 'main' && { FWCTL_CTS_GUEST_SLOWDOWN: String(VARIANT_SLOWDOWN) }) });
   m.bootMs = performance.now() - tb;
   writeFileSync(join(dir, 'guest.log'), r.stdout + r.stderr);
   m.exit = r.code;
