@@ -9,6 +9,9 @@
 //   Suites: the suites holding those rules (only they are loaded: a suite load costs under TCG)
 //   Allow:  hazards | destructive (optional; taint is always allowed, the VM is thrown away)
 //   Why:    the kernel rule it breaks, briefly
+//   Kernel: main (default) or a variant (kasan: vm/kernel-kasan.config) the mutant needs, e.g. an
+//           over-read only KASAN sees. A variant that is not built is not built here (30-60 min;
+//           --build-variants does): its mutants are reported "not run" with the command, never caught.
 // Per mutant: `vm/fwctl-vm mutant PATCH` rebuilds only the modules the patch touches (fwctl.ko
 // via M=drivers/fwctl, cxl_core and the rest of cxl_test via M=tools/testing/cxl; cached by the
 // patch's hash) in a modules-only tree configured like the cached main kernel (or, with
@@ -19,18 +22,23 @@
 //
 // Options: --out DIR (default out/kernel-mutants), --only SUBSTRING (mutants whose file name
 // has it), --jobs N (boots at a time, default 2), --timeout S (per boot, default 900),
-// --variant NAME (default: the main kernel). Exit 0 when every mutant is caught, 1 otherwise, 2 bad usage.
+// --variant NAME (every mutant on that kernel, whatever its Kernel: header), --build-variants (build a
+// variant a mutant needs when it is not built). Exit 0 when every mutant is caught, 1 when one is missed
+// or failed, 3 when every mutant that ran was caught but some did not run (their kernel is not built),
+// 2 bad usage.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GUEST_NODE_FLAGS, consoleProblems } from './test-kernel.mjs';
+import { GUEST_NODE_FLAGS, VARIANT_SLOWDOWN, consoleProblems } from './test-kernel.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VM = join(ROOT, 'vm/fwctl-vm');
 const MUTANTS = join(ROOT, 'vm/mutants');
-const FIELDS = ['Mutant', 'Breaks', 'Suites', 'Allow', 'Why'];
+const FIELDS = ['Mutant', 'Breaks', 'Suites', 'Allow', 'Why', 'Kernel'];
+/** A variant's build time on a new machine (vm/README.md), for the "not run" line. */
+const VARIANT_BUILD = { kasan: '~30-60 min' };
 
 let o;
 try {
@@ -41,6 +49,7 @@ try {
       jobs: { type: 'string', default: '2' },
       timeout: { type: 'string', default: '900' },
       variant: { type: 'string' },
+      'build-variants': { type: 'boolean', default: false },
     },
   }));
 } catch (e) {
@@ -52,24 +61,36 @@ if (!existsSync(join(ROOT, 'dist/harness/run.js'))) fail('dist/ is missing: run 
 
 const out = resolve(o.out ?? join(ROOT, 'out/kernel-mutants'));
 mkdirSync(out, { recursive: true });
-// The main kernel by default (its modules-only tree, vm/fwctl-vm ensure_module_tree); --variant kasan
-// for the KASAN + gcov kernel, which only the KASAN-only mutant needs.
-const variant = o.variant ? ['--variant', o.variant] : [];
-const kernelName = o.variant ?? 'the main kernel';
+// Each mutant on the kernel its header names (the main kernel's modules-only tree, vm/fwctl-vm
+// ensure_module_tree; a variant's kept tree); --variant NAME puts every one on that kernel.
+const variantArgs = (kernel) => (kernel === 'main' ? [] : ['--variant', kernel]);
 const mutants = readdirSync(MUTANTS)
   .filter((f) => f.endsWith('.patch') && (!o.only || f.includes(o.only)))
   .sort()
   .map((f) => readMutant(join(MUTANTS, f)))
+  .map((m) => (o.variant ? { ...m, kernel: o.variant } : m))
   // The longest boot first (robustness with hazards), so the others fill the other lane beside it.
   .sort((a, b) => Number(b.allow.includes('hazards')) - Number(a.allow.includes('hazards')));
 if (!mutants.length) fail(`no mutant in ${relative(ROOT, MUTANTS)}${o.only ? ` matching '${o.only}'` : ''}`);
 
 const t0 = performance.now();
-say(`vm/fwctl-vm setup${variant.map((x) => ` ${x}`).join('')} (cached; a new machine builds it)`);
-const setup = spawnSync(VM, ['setup', ...variant], { cwd: ROOT, stdio: 'inherit' });
-if (setup.status !== 0) {
-  say(`setup failed (exit ${setup.status ?? setup.signal})`);
-  process.exit(1);
+// One setup per kernel the mutants need. The main kernel is built when missing (~13 min, as test:kernel
+// does); a variant only with --build-variants: without it, its mutants are not run.
+const kernels = [...new Set(mutants.map((m) => m.kernel))].sort((a, b) => Number(b === 'main') - Number(a === 'main'));
+for (const kernel of kernels) {
+  const built = spawnSync(VM, ['status', ...variantArgs(kernel)], { cwd: ROOT, stdio: 'ignore' }).status === 0;
+  if (kernel !== 'main' && !built && !o['build-variants']) {
+    const why = `needs the ${kernel} kernel (vm/fwctl-vm setup --variant ${kernel}, ${VARIANT_BUILD[kernel] ?? 'a kernel build'})`;
+    say(`${mutants.filter((m) => m.kernel === kernel).map((m) => m.name).join(', ')}: not run: ${why}`);
+    for (const m of mutants.filter((x) => x.kernel === kernel)) m.notRun = why;
+    continue;
+  }
+  say(`vm/fwctl-vm setup${variantArgs(kernel).map((x) => ` ${x}`).join('')} (${built ? 'cached' : 'not built: building it'})`);
+  const setup = spawnSync(VM, ['setup', ...variantArgs(kernel)], { cwd: ROOT, stdio: 'inherit' });
+  if (setup.status !== 0) {
+    say(`setup failed (exit ${setup.status ?? setup.signal})`);
+    process.exit(1);
+  }
 }
 const setupMs = performance.now() - t0;
 
@@ -85,9 +106,9 @@ const release = () => {
   running--;
   waiters.shift()?.();
 };
-for (const m of mutants) {
+for (const m of mutants.filter((x) => !x.notRun)) {
   const tb = performance.now();
-  const b = await runCapture(VM, ['mutant', ...variant, m.file]);
+  const b = await runCapture(VM, ['mutant', ...variantArgs(m.kernel), m.file]);
   m.buildMs = performance.now() - tb;
   m.modules = b.stdout.trim().split('\n').at(-1);
   if (b.code !== 0 || !m.modules || !existsSync(m.modules)) {
@@ -104,27 +125,30 @@ const wallMs = performance.now() - t0;
 
 // ---- the table ----
 const caught = mutants.filter((m) => m.caught);
+const notRun = mutants.filter((m) => m.notRun);
 const rows = [...mutants].sort((a, b) => a.name.localeCompare(b.name)).map((m) => ({
   mutant: m.name,
   breaks: m.breaks.join(', '),
-  failed: m.error ? `ERROR ${m.error}` : m.failedRules.length ? m.failedRules.join(', ') : '-',
+  kernel: m.kernel,
+  failed: m.notRun ? `not run: ${m.notRun}` : `failed: ${m.error ? `ERROR ${m.error}` : m.failedRules.length ? m.failedRules.join(', ') : '-'}`,
   console: m.problems?.length ? m.problems.map((p) => `${p.line} (${p.during})`).join('; ') : '',
-  verdict: m.caught ? 'caught' : 'MISSED',
-  time: `${(m.buildMs / 1000).toFixed(0)}+${((m.bootMs ?? 0) / 1000).toFixed(0)} s`,
+  verdict: m.caught ? 'caught' : m.notRun ? 'NOTRUN' : 'MISSED',
+  time: m.notRun ? '-' : `${(m.buildMs / 1000).toFixed(0)}+${((m.bootMs ?? 0) / 1000).toFixed(0)} s`,
 }));
-const L = [`kernel mutants on ${kernelName} (${mutants.length}; build + boot seconds each):`];
+const L = [`kernel mutants (${mutants.length}; kernel, build + boot seconds each):`];
 for (const r of rows) {
-  L.push(`  ${r.verdict.padEnd(6)} ${r.mutant}  [${r.time}]`);
-  L.push(`         breaks: ${r.breaks}; failed: ${r.failed}`);
+  L.push(`  ${r.verdict.padEnd(6)} ${r.mutant}  [${r.kernel}; ${r.time}]`);
+  L.push(`         breaks: ${r.breaks}; ${r.failed}`);
   if (r.console) L.push(`         console: ${r.console}`);
 }
-const missed = mutants.filter((m) => !m.caught);
+const missed = mutants.filter((m) => !m.caught && !m.notRun);
 for (const m of missed) L.push(`  missed ${m.name}: ${m.title} — ${m.why}`);
 L.push(`time: setup ${(setupMs / 1000).toFixed(1)} s, wall ${(wallMs / 1000).toFixed(1)} s; reports in ${relative(ROOT, out) || '.'}/`);
-L.push(`caught ${caught.length} of ${mutants.length}`);
-writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ caught: caught.length, total: mutants.length, setupMs: Math.round(setupMs), wallMs: Math.round(wallMs), mutants: mutants.map(({ file, ...m }) => ({ ...m, file: relative(ROOT, file) })) }, null, 2)}\n`);
+// Honest about what did not run: "caught 19 of 19 run; 1 not run", never "caught 19 of 20" read as all.
+L.push(notRun.length ? `caught ${caught.length} of ${mutants.length - notRun.length} run; ${notRun.length} not run` : `caught ${caught.length} of ${mutants.length}`);
+writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ caught: caught.length, total: mutants.length, notRun: notRun.length, setupMs: Math.round(setupMs), wallMs: Math.round(wallMs), mutants: mutants.map(({ file, ...m }) => ({ ...m, file: relative(ROOT, file) })) }, null, 2)}\n`);
 process.stdout.write(`\n${L.join('\n')}\n`);
-process.exitCode = caught.length === mutants.length ? 0 : 1;
+process.exitCode = caught.length === mutants.length ? 0 : missed.length ? 1 : 3;
 
 // =============================================================================
 
@@ -141,7 +165,9 @@ function readMutant(file) {
   const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
   const allow = list(f.Allow ?? '');
   for (const a of allow) if (!['hazards', 'destructive'].includes(a)) fail(`${relative(ROOT, file)}: Allow: '${a}' is not hazards or destructive`);
-  return { file, name: basename(file, '.patch'), title: f.Mutant, breaks: list(f.Breaks), suites: list(f.Suites), allow, why: f.Why ?? '' };
+  const kernel = f.Kernel ?? 'main';
+  if (kernel !== 'main' && !existsSync(join(ROOT, `vm/kernel-${kernel}.config`))) fail(`${relative(ROOT, file)}: Kernel: '${kernel}' is neither main nor a variant (no vm/kernel-${kernel}.config)`);
+  return { file, name: basename(file, '.patch'), title: f.Mutant, breaks: list(f.Breaks), suites: list(f.Suites), allow, why: f.Why ?? '', kernel };
 }
 
 async function bootMutant(m) {
@@ -151,7 +177,7 @@ async function bootMutant(m) {
   const guestArgs = ['guest', 'rules', '--rules', m.breaks.join(','), '--suites', m.suites.join(','), ...(m.allow.includes('hazards') ? ['--hazards'] : [])];
   const tb = performance.now();
   // One vCPU: two mutant boots run side by side on the two host cores.
-  const r = await runCapture(VM, ['boot', ...variant, '--modules', m.modules, '--timeout', o.timeout, '--share', dir, '--console-log', join(dir, 'console.log'), '--', process.execPath, ...GUEST_NODE_FLAGS, 'vm/test-kernel.mjs', ...guestArgs], { FWCTL_CTS_VM_CPUS: '1' });
+  const r = await runCapture(VM, ['boot', ...variantArgs(m.kernel), '--modules', m.modules, '--timeout', o.timeout, '--share', dir, '--console-log', join(dir, 'console.log'), '--', process.execPath, ...GUEST_NODE_FLAGS, 'vm/test-kernel.mjs', ...guestArgs], { FWCTL_CTS_VM_CPUS: '1', ...(m.kernel !== 'main' && { FWCTL_CTS_GUEST_SLOWDOWN: String(VARIANT_SLOWDOWN) }) });
   m.bootMs = performance.now() - tb;
   writeFileSync(join(dir, 'guest.log'), r.stdout + r.stderr);
   m.exit = r.code;

@@ -40,7 +40,8 @@
 // ("fwctl-cts: test :: target :: id :: outcome :: ms"), so a console problem
 // at kernel time T is traced to the tests whose [end - duration, end] holds T.
 //
-// `node vm/test-kernel.mjs scan CONSOLE.log…` re-scans a saved console log.
+// `node vm/test-kernel.mjs scan CONSOLE.log…` re-scans a saved console log;
+// `node vm/test-kernel.mjs coverage RUN_DIR [OUT_DIR]` recomputes a --variant run's coverage.
 //
 // Options: --out DIR (default $FWCTL_KERNEL_OUT or out/kernel), --only
 // main|taint (main, or the four others), --robustness one|all (devices for
@@ -53,6 +54,7 @@ import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSyn
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { kernelCoverage, renderCoverage } from './kernel-coverage.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => pathToFileURL(join(ROOT, 'dist', p)).href;
@@ -105,6 +107,11 @@ const TAMPERED = 'baseline-tampered.json';
 const GUEST_TEST_TIMEOUT_MS = 30_000;
 /** The watchdog allows timeoutMs + grace of silence; a robustness test with hazards runs long under TCG. */
 const ROBUSTNESS_TEST_TIMEOUT_MS = 60_000;
+/**
+ * The per-test timeouts on a variant kernel, times this: KASAN + gcov made the 7.3.4 run 1.5-3x slower
+ * per phase (vm/README.md), and sharing.many-descriptors (32 agent processes) timed out at 30 s.
+ */
+const VARIANT_SLOWDOWN = 3;
 /** The skip reason of a memdev that dev.ts will not unbind (harness/targets/dev.ts). */
 const IN_REGION = /is part of CXL region\S*: unbinding it would tear the region down/;
 // KASAN reports open with "BUG: KASAN: <kind> in <function>" (a wild or NULL access: "general protection
@@ -124,6 +131,17 @@ if (!IS_MAIN) {
     process.stdout.write(`${file}: ${problems.length} problem(s)\n`);
     for (const p of problems) process.stdout.write(`${JSON.stringify({ at: p.at, line: p.line, during: p.during }, null, 2)}\n${p.excerpt.slice(0, 8).join('\n')}\n`);
     if (problems.length) process.exitCode = 1;
+  }
+} else if (process.argv[2] === 'coverage') {
+  // Coverage of a finished --variant run again (no VM): its boots' counters, into OUT (default: the run's directory).
+  const [run, to = run] = process.argv.slice(3);
+  if (!run || !existsSync(run)) usage('coverage: usage: node vm/test-kernel.mjs coverage RUN_DIR [OUT_DIR] (a --variant run: its boots hold gcov/)');
+  else {
+    const dirs = readdirSync(run).map((d) => join(run, d)).filter((d) => existsSync(join(d, 'guest.json')));
+    mkdirSync(to, { recursive: true });
+    const cov = kernelCoverage({ vm: join(ROOT, 'vm/fwctl-vm'), variant: ['--variant', process.env.FWCTL_CTS_VM_VARIANT || 'kasan'], dirs, out: resolve(to) });
+    process.stdout.write(`${renderCoverage(cov)}\n`);
+    process.exitCode = cov.error ? 1 : 0;
   }
 } else {
   await host(process.argv.slice(2));
@@ -217,7 +235,8 @@ async function guest(argv) {
 
   // One pool for the boot: its workers load the harness once (seconds under TCG), not once per phase.
   const hazards = Boolean(o.robustness) || o.hazards;
-  const timeoutMs = hazards ? ROBUSTNESS_TEST_TIMEOUT_MS : GUEST_TEST_TIMEOUT_MS;
+  // A sanitizing kernel (--variant kasan) is slower at every syscall and fork: the host scales the timeouts.
+  const timeoutMs = (hazards ? ROBUSTNESS_TEST_TIMEOUT_MS : GUEST_TEST_TIMEOUT_MS) * (Number(process.env.FWCTL_CTS_GUEST_SLOWDOWN) || 1);
   const allow = { taint: true, destructive: true, hazards };
   // The baseline (copied into the share by the host) goes to every target the pool makes: only the abi suite reads it.
   const baseline = o['abi-baseline'] && existsSync(join(share, BASELINE)) ? join(share, BASELINE) : undefined;
@@ -462,7 +481,7 @@ async function host(argv) {
       if (b.needs) giveBaseline(join(out, b.needs, SNAPSHOT), b.dir);
       say(`boot ${b.name}: ${b.args.join(' ')}`);
       const t = performance.now();
-      const boot = () => run(vm, ['boot', ...variant, '--timeout', o.timeout, '--share', b.dir, '--console-log', join(b.dir, 'console.log'), '--', process.execPath, ...GUEST_NODE_FLAGS, 'vm/test-kernel.mjs', 'guest', ...b.args], join(b.dir, 'guest.log'), b.name, b.env);
+      const boot = () => run(vm, ['boot', ...variant, '--timeout', o.timeout, '--share', b.dir, '--console-log', join(b.dir, 'console.log'), '--', process.execPath, ...GUEST_NODE_FLAGS, 'vm/test-kernel.mjs', 'guest', ...b.args], join(b.dir, 'guest.log'), b.name, { ...b.env, ...(o.variant && { FWCTL_CTS_GUEST_SLOWDOWN: String(VARIANT_SLOWDOWN) }) });
       let r = await boot();
       const early = r === 125 && !existsSync(join(b.dir, 'guest.json')) ? diedBeforeInit(join(b.dir, 'console.log')) : undefined;
       if (early) {
@@ -488,13 +507,13 @@ async function host(argv) {
   // ---- results ----
   const summary = analyse(boots, { out, setupMs, wallMs: performance.now() - wallStart });
   if (o.variant) {
-    // Line and branch coverage of main.c and of features.c's fwctl part over every boot (lcov).
-    const { kernelCoverage, renderCoverage } = await import('./kernel-coverage.mjs');
+    // Line and branch coverage of main.c and of features.c's fwctl part over every boot (lcov); render() shows it.
+    const tc = performance.now();
     const cov = kernelCoverage({ vm, variant, dirs: boots.map((b) => b.dir), out });
     summary.coverage = cov;
+    summary.timings.coverageMs = Math.round(performance.now() - tc);
     if (cov.error) summary.failures.push(`coverage: ${cov.error}`), (summary.ok = false);
     summary.timings.wallMs = Math.round(performance.now() - wallStart);
-    process.stdout.write(`\n${renderCoverage(cov)}\n`);
   }
   writeFileSync(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   process.stdout.write(`\n${render(summary)}\n`);
@@ -814,7 +833,7 @@ function render(s) {
   const sec = (ms) => (ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`);
   const L = [];
   L.push(`fwctl-cts on the real kernel: Linux ${s.kernel ?? '?'} with cxl_test (${s.devices ?? '?'} fwctl devices)`);
-  L.push(`  time: setup ${sec(s.timings.setupMs)}, ${s.timings.boots} boot(s): VM overhead ${sec(s.timings.overheadMs)} + guest runs ${sec(s.timings.guestRunMs)}; wall ${sec(s.timings.wallMs)}`);
+  L.push(`  time: setup ${sec(s.timings.setupMs)}, ${s.timings.boots} boot(s): VM overhead ${sec(s.timings.overheadMs)} + guest runs ${sec(s.timings.guestRunMs)}${s.timings.coverageMs !== undefined ? `, coverage ${sec(s.timings.coverageMs)}` : ''}; wall ${sec(s.timings.wallMs)}`);
   for (const b of s.boots) {
     const phases = b.phases.map((p) => `${p.name} ${sec(p.durationMs)}${p.cpuBusy !== undefined ? ` (${p.cpuBusy}% busy)` : ''}${p.verdict ? ` ${p.verdict}` : ''}${p.exit !== undefined ? ` exit ${p.exit}` : ''}${p.error ? ' ERROR' : ''}`).join(', ');
     if (b.retried) L.push(`    ${b.name}: ${b.retried} (the first console: ${s.out}/${b.name}/console.first-boot.log)`);
@@ -854,6 +873,7 @@ function render(s) {
     L.push(`      ${what}`);
     for (const x of p.excerpt.slice(0, 12)) L.push(`      | ${x}`);
   }
+  if (s.coverage) L.push(renderCoverage(s.coverage));
   L.push(`  reports: ${s.out}/ (summary.json, <boot>/<phase>/report.json, <boot>/console.log)`);
   const partial = s.partial ? ' (a partial run: --only; the rules of the other boots were not run)' : '';
   L.push(s.ok ? `RESULT: PASS — every applicable rule passes on the real kernel, no console problem, no disagreement${partial}` : `RESULT: FAIL — ${s.failures.length} problem(s)${partial}:`);
@@ -861,4 +881,4 @@ function render(s) {
   return L.join('\n');
 }
 
-export { consoleProblems, GUEST_NODE_FLAGS };
+export { consoleProblems, GUEST_NODE_FLAGS, VARIANT_SLOWDOWN };
