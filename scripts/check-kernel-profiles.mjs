@@ -106,13 +106,14 @@ function profileEntries(p, table) {
   }));
   const probes = [...p.uncatalogued, ...p.denied].map((x) => ({ key: keyOf(x.request), name: x.name }));
   const exclusive = (p.kernelObjects?.probes ?? []).filter((x) => p.deviceType === 'cxl' && x.request.uuid).map((x) => ({ key: `exclusive ${x.request.uuid.toLowerCase()}`, name: x.name }));
-  if (p.deviceType !== 'cxl') probes.push(...(p.kernelObjects?.probes ?? []).map((x) => ({ key: keyOf(x.request), name: x.name })));
-  return { commands, probes, exclusive };
+  const objectProbes = p.deviceType === 'cxl' ? exclusive : (p.kernelObjects?.probes ?? []).map((x) => ({ key: keyOf(x.request), name: x.name }));
+  if (p.deviceType !== 'cxl') probes.push(...objectProbes);
+  return { commands, probes, exclusive, objectProbes };
 }
 
 /** Compare one profile with its table: [agreeing, total, problems]. */
 export function compare(p, table, hazard) {
-  const { commands, probes, exclusive } = profileEntries(p, table);
+  const { commands, probes, exclusive, objectProbes } = profileEntries(p, table);
   const byKey = new Map();
   for (const c of commands) byKey.set(c.key, [...(byKey.get(c.key) ?? []), c]);
   const problems = [];
@@ -140,6 +141,12 @@ export function compare(p, table, hazard) {
   for (const c of commands) if (!known.has(c.key)) problems.push(`profile '${c.name}' (${c.key}): not in the kernel's allow-list`);
   for (const x of probes) if (known.has(x.key)) problems.push(`probe '${x.name}' (${x.key}): expected refused, but the kernel allows it`);
   for (const x of exclusive) if (!known.has(x.key)) problems.push(`kernelObjects probe '${x.name}': ${x.key.slice(10)} is not kernel-exclusive in this kernel`);
+  // Off the allow-list, or kernel-exclusive: the kernel driver refuses the probe itself, so a device
+  // status would mean it reached the device (coupling.kernel-objects-unreachable, kernelObjects.refusal).
+  const refusedByKernel = (x) => x.key !== undefined && (x.key.startsWith('exclusive ') ? known.has(x.key) : !known.has(x.key));
+  if (objectProbes.length && objectProbes.every(refusedByKernel) && p.kernelObjects.refusal?.by !== 'kernel') {
+    problems.push(`kernelObjects: the kernel refuses every probe itself (off its allow-list or kernel-exclusive), but refusal.by is ${p.kernelObjects.refusal?.by ?? 'unset (kernel-or-device)'}, not 'kernel'`);
+  }
   let total = table.length;
   if (hazard) {
     total++;

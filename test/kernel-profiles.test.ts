@@ -19,7 +19,7 @@ import { Device } from '../suites/support/device.js';
 import { KernelErrno, ReferenceSystem } from '../reference-driver/index.js';
 import { KERNEL_EXCLUSIVE } from '../reference-driver/devices/cxl/driver.js';
 import { Op } from '../reference-driver/devices/mlx5/ifc.js';
-import { uuidBytes } from '../uapi/cxl.js';
+import { CxlRetval, uuidBytes } from '../uapi/cxl.js';
 import { FWCTL_RPC, encodeRpc } from '../uapi/fwctl.js';
 
 interface Entry {
@@ -60,6 +60,14 @@ describe('kernel profiles: check:profiles', () => {
     expect(r.agree).to.equal(90);
     expect(r.problems).to.have.length(3);
     expect(r.problems.join('\n')).to.match(/QUERY_ISSI.*CONFIGURATION, kernel DEBUG_READ_ONLY/).and.match(/NOP.*missing from the profile/).and.match(/QUERY_VUID as a probe.*kernel allows it/);
+  });
+
+  it('kernelObjects probes all off the allow-list: refusal.by must be kernel (a device status would mean they reached it)', async () => {
+    const p = structuredClone(loadProfile('kernel-mlx5'));
+    expect(p.kernelObjects!.refusal).to.deep.include({ by: 'kernel', errnos: ['EBADMSG'] });
+    delete p.kernelObjects!.refusal;
+    const r = (await checker()).compare(p, MLX5_6_15);
+    expect(r.problems).to.deep.equal(["kernelObjects: the kernel refuses every probe itself (off its allow-list or kernel-exclusive), but refusal.by is unset (kernel-or-device), not 'kernel'"]);
   });
 
   it('the command line agrees on kernel-mlx5 (92 of 92) and fails (exit 1) once one entry is edited (recorded 6.15 table, no source)', () => {
@@ -160,32 +168,57 @@ describe('kernel profiles: the CXL model', () => {
     expect([...KERNEL_EXCLUSIVE].sort()).to.deep.equal(uuids.sort());
   });
 
+  /** Set Feature of `uuid` with 4 data bytes through the simulated kernel: the errno, or the mailbox retval. */
+  const setFeature = (sys: ReferenceSystem, uuid: string, scope: number): { errno?: string; retval?: number } => {
+    const task = sys.spawn();
+    const file = sys.open(task);
+    const input = Buffer.alloc(52);
+    input.writeUInt16LE(0x502, 0); // fwctl_rpc_cxl.opcode
+    input.writeUInt32LE(52 - 16, 8); // op_size: the Set Feature header and 4 data bytes
+    uuidBytes(uuid).copy(input, 16);
+    const out = Buffer.alloc(16);
+    const arg = Buffer.from(encodeRpc({ scope, in_len: input.length, out_len: out.length, in: task.memory.map(input), out: task.memory.map(out) }));
+    try {
+      sys.core.ioctl(task, file, FWCTL_RPC, task.memory.map(arg));
+      return { retval: out.readUInt32LE(4) }; // fwctl_rpc_cxl_out.retval
+    } catch (e) {
+      if (!(e instanceof KernelErrno)) throw e;
+      return { errno: e.errno };
+    } finally {
+      sys.core.close(file, 'close');
+    }
+  };
+
   it('refuses Set Feature of each at every scope (EINVAL where the device does not list it or the scope is short, else EPERM)', () => {
     const sys = new ReferenceSystem({ model: 'cxl' });
     const k = loadProfile('kernel-cxl');
+    expect(k.kernelObjects!.refusal).to.include({ by: 'kernel' });
     for (const p of k.kernelObjects!.probes) {
       for (let s = 0; s < 4; s++) {
-        const task = sys.spawn();
-        const file = sys.open(task);
-        const input = Buffer.alloc(52);
-        input.writeUInt16LE(0x502, 0); // fwctl_rpc_cxl.opcode
-        input.writeUInt32LE(52 - 16, 8); // op_size: the Set Feature header and 4 data bytes
-        uuidBytes(String(p.request.uuid)).copy(input, 16);
-        const out = Buffer.alloc(16);
-        const arg = Buffer.from(encodeRpc({ scope: s, in_len: input.length, out_len: out.length, in: task.memory.map(input), out: task.memory.map(out) }));
-        let errno: string | undefined;
-        try {
-          sys.core.ioctl(task, file, FWCTL_RPC, task.memory.map(arg));
-        } catch (e) {
-          if (!(e instanceof KernelErrno)) throw e;
-          errno = e.errno;
-        }
-        sys.core.close(file, 'close');
         // cxlctl_validate_set_features first: a feature the device does not list, or a scope below the
         // one its effects need (patrol scrub: immediate, DEBUG_WRITE_FULL), is EINVAL; past that, EPERM.
         const listed = p.request.uuid === '96dad7d6-fde8-482b-a733-75774e06db8a';
+        const { errno } = setFeature(sys, String(p.request.uuid), s);
         expect(errno, `${p.name} at ${s}`).to.equal(listed && s === 3 ? 'EPERM' : 'EINVAL');
+        expect(k.kernelObjects!.refusal!.errnos).to.include(errno);
       }
+    }
+  });
+
+  it('cxl-exclusive-left-to-device is kernel mutant 18: the request reaches the mailbox, which answers Unsupported and changes nothing', () => {
+    for (const fw of ['1.0', '3.0']) {
+      const sys = new ReferenceSystem({ model: 'cxl', fw, defects: ['cxl-exclusive-left-to-device'] });
+      const before = sys.instance.stateDigest();
+      for (const uuid of KERNEL_EXCLUSIVE) {
+        for (let s = 0; s < 4; s++) {
+          // fw 1.0 (cxl_test's mock) lists none of them: every scope reaches it, as on the mutated kernel;
+          // 3.0 lists patrol scrub, whose immediate effects still need DEBUG_WRITE_FULL.
+          const listed = fw === '3.0' && uuid === '96dad7d6-fde8-482b-a733-75774e06db8a';
+          const r = setFeature(sys, uuid, s);
+          expect(r, `${uuid} at ${s} on ${fw}`).to.deep.equal(listed && s < 3 ? { errno: 'EINVAL' } : { retval: CxlRetval.UNSUPPORTED });
+        }
+      }
+      expect(sys.instance.stateDigest(), `device state on ${fw}`).to.equal(before);
     }
   });
 });

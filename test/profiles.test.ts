@@ -61,4 +61,13 @@ describe('profiles', () => {
     const unsafe = bad('unsafe', (p) => (p.commands[3].safeProbe = true));
     expect(message(unsafe)).to.match(/\/commands\/3\/safeProbe: expected false for a command with effects 'config-after-reset'/);
   });
+
+  it('kernelObjects.refusal: by is kernel or kernel-or-device; errnos only with by kernel', () => {
+    const by = bad('refusal-by', (p) => (p.kernelObjects.refusal.by = 'device'));
+    expect(message(by)).to.equal(`${by}: /kernelObjects/refusal/by: expected one of "kernel", "kernel-or-device"`);
+    const errnos = bad('refusal-errnos', (p) => (p.kernelObjects.refusal = { by: 'kernel-or-device', errnos: ['EPERM'], source: 'x' }));
+    expect(message(errnos)).to.equal(`${errnos}: /kernelObjects/refusal/errnos: expected only with by 'kernel' (a device's refusal is a status, not an errno), got by 'kernel-or-device'`);
+    const source = bad('refusal-source', (p) => delete p.kernelObjects.refusal.source);
+    expect(message(source)).to.equal(`${source}: /kernelObjects/refusal/source: required property is missing`);
+  });
 });

@@ -242,7 +242,7 @@ export interface Probe {
   overlaps?: string;
 }
 /**
- * Requests aimed at objects the kernel driver owns; each must be refused (an errno, or a device status error).
+ * Requests aimed at objects the kernel driver owns; each must be refused and change nothing. Who must refuse is `refusal` (default: the kernel or the device).
  *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "KernelObjects".
@@ -253,6 +253,29 @@ export interface KernelObjects {
    */
   probes: [Probe, ...Probe[]];
   minScope?: ScopeName1;
+  refusal?: KernelObjectsRefusal;
+}
+/**
+ * Who must refuse the kernelObjects probes (coupling.kernel-objects-unreachable). Absent: by kernel-or-device.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "KernelObjectsRefusal".
+ */
+export interface KernelObjectsRefusal {
+  /**
+   * kernel: the kernel driver refuses each probe itself, before it reaches the device: the ioctl fails with an errno. An ioctl that returns 0 with a device status error fails the rule: the request reached the device, which the kernel forbids (e.g. CXL's kernel-exclusive features). kernel-or-device: an errno or a device status error will do, for objects only the firmware can tell apart (mlx5's uid, pds_core's queues).
+   */
+  by: "kernel" | "kernel-or-device";
+  /**
+   * Only with by kernel: the errnos the kernel refuses the probes with (any errno when absent).
+   *
+   * @minItems 1
+   */
+  errnos?: [Errno2, ...Errno2[]];
+  /**
+   * Where the kernel source says who refuses (file and function), e.g. drivers/cxl/core/features.c cxlctl_set_feature.
+   */
+  source: string;
 }
 /**
  * Commands by which a descriptor creates, reads and frees its own firmware object (request param 'objectId').

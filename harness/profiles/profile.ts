@@ -59,6 +59,10 @@ export function loadProfile(idOrFile: string): Profile {
       throw new CtsError('CTS_E_INVALID_FILE', `${file}: /ownObjects/${key}: expected the name of a catalogued command, got '${name}'`);
     }
   }
+  const refusal = profile.kernelObjects?.refusal;
+  if (refusal?.errnos && refusal.by !== 'kernel') {
+    throw new CtsError('CTS_E_INVALID_FILE', `${file}: /kernelObjects/refusal/errnos: expected only with by 'kernel' (a device's refusal is a status, not an errno), got by '${refusal.by}'`);
+  }
   cache.set(idOrFile, profile);
   return profile;
 }

@@ -45,10 +45,18 @@ describe('coupling', () => {
     }
   });
 
+  // Who refuses is the profile's kernelObjects.refusal, from the driver's source: where the kernel
+  // driver itself keeps the object (CXL's kernel-exclusive features: EINVAL/EPERM in
+  // drivers/cxl/core/features.c; bnxt's and mlx5's allow-lists) a device status, even an error,
+  // means the request reached the device. Where only the firmware knows the owner (mlx5's uid,
+  // pds_core's queues) a status error is the refusal. refusal.errnos, when given, are the errnos of the
+  // kernel's own check: another errno (EIO, say) may be a device's refusal turned into one.
   check('coupling.kernel-objects-unreachable', 'requests aimed at objects the kernel driver owns are refused and change nothing', async (t) => {
     const { profile } = await t.device();
     const ko = profile.kernelObjects;
     if (!ko) return t.skip(`not applicable: ${profile.id} names no kernel-owned objects`);
+    const byKernel = ko.refusal?.by === 'kernel';
+    const errnos = ko.refusal?.errnos;
     const ids: (number | undefined)[] = t.target.parts.kernelDriver ? await t.target.parts.kernelDriver.ownedObjects() : [];
     const state = t.target.parts.deviceState;
     const fd = await t.open();
@@ -59,6 +67,10 @@ describe('coupling', () => {
           const r = await t.send(fd, probe, s, { params: objectId === undefined ? {} : { objectId } });
           const what = `${probe.name}${objectId === undefined ? '' : ` on object ${objectId}`} at ${scopeName(s)}`;
           expect(r.res.ret === 0 && r.status?.ok, `${what} was carried out (${r.status?.status})`).to.not.equal(true);
+          if (byKernel) {
+            expect(r.res.ret, `${what} reached the device: ioctl ret 0 with device status ${r.status?.status}, where ${profile.id} says the kernel driver refuses it itself with an errno`).to.not.equal(0);
+            if (errnos) expect(r.res.errno, `${what}: errno (${profile.id} kernelObjects.refusal.errnos)`).to.be.oneOf(errnos);
+          }
           if (state) expect(await state.digest(), `device state after ${what}`).to.equal(before);
         }
       }

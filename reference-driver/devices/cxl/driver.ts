@@ -149,11 +149,19 @@ export class CxlFwctlDriver implements FwctlOps {
     return d.has('cxl-media-ops-exposed') && [0x4400, 0x4401, 0x4102, 0x4103].includes(opcode);
   }
 
+  /** The defect that trusts the firmware to guard the kernel's features: their Set Feature goes to the mailbox. */
+  private get leavesExclusiveToDevice(): boolean {
+    return this.env.defects.has('cxl-exclusive-left-to-device');
+  }
+
   /** cxlctl_validate_set_features: the effects-to-scope policy. */
   private validateSetFeature(req: Buffer, scope: number): boolean {
     if (req.readUInt32LE(8) < 16) return false; // op_size < sizeof(uuid_t)
-    const feat = this.entries.find((e) => e.entry.uuid === uuidString(req.subarray(16, 32)))?.entry;
-    if (!feat || !(feat.flags & CxlFeatFlag.CHANGEABLE)) return false;
+    const uuid = uuidString(req.subarray(16, 32));
+    const feat = this.entries.find((e) => e.entry.uuid === uuid)?.entry;
+    // cxl-exclusive-left-to-device (kernel mutant 18): an exclusive feature the device does not list passes.
+    if (!feat) return this.leavesExclusiveToDevice && KERNEL_EXCLUSIVE.has(uuid);
+    if (!(feat.flags & CxlFeatFlag.CHANGEABLE)) return false;
     const effects = feat.effects;
     if (effects & CxlEffect.RESERVED_MASK) {
       this.kernel.printk('cxl: Reserved bits set in the Feature effects field!');
@@ -239,7 +247,7 @@ export class CxlFwctlDriver implements FwctlOps {
     const opSize = req.readUInt32LE(8);
     if (opSize <= CXL_SET_FEAT_HEADER) fail('EINVAL');
     const uuid = uuidString(req.subarray(16, 32));
-    if (KERNEL_EXCLUSIVE.has(uuid) && !this.env.defects.has('cxl-exclusive-feature-writable')) fail('EPERM');
+    if (KERNEL_EXCLUSIVE.has(uuid) && !this.env.defects.has('cxl-exclusive-feature-writable') && !this.leavesExclusiveToDevice) fail('EPERM');
     // 7.3: room for the out header's size and retval ("Set Feature with out_len = 0").
     if (outLen < CXL_OUT_PAYLOAD) fail('EINVAL');
     const offset = req.readUInt16LE(36);

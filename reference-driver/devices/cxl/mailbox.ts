@@ -19,6 +19,7 @@ import {
   encodeFeatEntry,
   type CxlFeatEntry,
 } from '../../../uapi/cxl.js';
+import { KERNEL_EXCLUSIVE } from './driver.js';
 import firmware from './firmware.json' with { type: 'json' };
 
 export interface FeatureSpec extends CxlFeatEntry {
@@ -105,6 +106,9 @@ export class CxlMailbox {
   setFeature(uuid: string, flags: number, offset: number, data: Buffer): number {
     const f = this.find(uuid);
     if (!f) return CxlRetval.UNSUPPORTED;
+    // cxl-exclusive-left-to-device: this firmware keeps the kernel's features from the host, as cxl_test's
+    // mock (which lists none of them) does: Unsupported, nothing written. The driver should never have sent it.
+    if (this.defects.has('cxl-exclusive-left-to-device') && KERNEL_EXCLUSIVE.has(uuid)) return CxlRetval.UNSUPPORTED;
     if ((flags & CxlSetFlag.TRANSFER_MASK) !== CxlSetFlag.FULL || offset !== 0) return CxlRetval.INPUT;
     // The mock copies the feature's size from the payload, which the kernel zero-fills past the data.
     const value = Buffer.alloc(f.current.length);
