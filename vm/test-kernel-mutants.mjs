@@ -25,12 +25,12 @@
 // has it), --jobs N (boots at a time, default 2), --timeout S (per boot, default 900),
 // --variant NAME (default: the main kernel). Exit 0 when every mutant is caught, 1 otherwise, 2 bad usage.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { combinePatches, fixtureProfile, mutantFixture } from './mutant-fixture.mjs';
-import { GUEST_NODE_FLAGS, consoleProblems } from './test-kernel.mjs';
+import { GUEST_NODE_FLAGS, consoleProblems, diedBeforeInit } from './test-kernel.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VM = join(ROOT, 'vm/fwctl-vm');
@@ -147,6 +147,7 @@ const rows = [...mutants].sort((a, b) => a.name.localeCompare(b.name)).map((m) =
   verdict: m.caught ? 'caught' : m.control && !m.control.passed ? 'control failed' : 'MISSED',
   time: `${((m.buildMs ?? 0) / 1000).toFixed(0)}+${((m.bootMs ?? 0) / 1000).toFixed(0)} s`,
   control: m.control && controlLine(m),
+  retried: [m, m.control].filter((x) => x?.retried).map((x) => `${x.name}: ${x.retried}`).join('; '),
 }));
 const L = [`kernel mutants on ${kernelName} (${mutants.length}; build + boot seconds each):`];
 for (const r of rows) {
@@ -154,6 +155,7 @@ for (const r of rows) {
   L.push(`         breaks: ${r.breaks}; failed: ${r.failed}`);
   if (r.console) L.push(`         console: ${r.console}`);
   if (r.control) L.push(`         ${r.control}`);
+  if (r.retried) L.push(`         ${r.retried}`);
 }
 const missed = mutants.filter((m) => !m.caught);
 for (const m of missed) L.push(`  missed ${m.name}: ${m.control && !m.control.passed ? 'its control (the fixture alone) does not pass its rules, so a failure proves nothing' : `${m.title} — ${m.why}`}`);
@@ -198,7 +200,17 @@ async function bootMutant(m, run = m) {
   const guestArgs = ['guest', 'rules', '--rules', rules.join(','), '--suites', m.suites.join(','), ...(m.allow.includes('hazards') ? ['--hazards'] : []), ...(m.profileFile ? ['--profile', 'profile.json'] : [])];
   const tb = performance.now();
   // One vCPU: two mutant boots run side by side on the two host cores.
-  const r = await runCapture(VM, ['boot', ...variant, '--modules', run.modules, '--timeout', o.timeout, '--share', dir, '--console-log', join(dir, 'console.log'), '--', process.execPath, ...GUEST_NODE_FLAGS, 'vm/test-kernel.mjs', ...guestArgs], { FWCTL_CTS_VM_CPUS: '1' });
+  const boot = () => runCapture(VM, ['boot', ...variant, '--modules', run.modules, '--timeout', o.timeout, '--share', dir, '--console-log', join(dir, 'console.log'), '--', process.execPath, ...GUEST_NODE_FLAGS, 'vm/test-kernel.mjs', ...guestArgs], { FWCTL_CTS_VM_CPUS: '1' });
+  let r = await boot();
+  // A kernel that died before init tested nothing (an emulated-CPU flake, before any module loaded):
+  // boot once more, as test-kernel.mjs does, and say so.
+  const early = r.code === 125 && !existsSync(join(dir, 'guest.json')) ? diedBeforeInit(join(dir, 'console.log')) : undefined;
+  if (early) {
+    run.retried = `the kernel died before init (${early}); booted again`;
+    say(`${run.name}: ${run.retried}`);
+    renameSync(join(dir, 'console.log'), join(dir, 'console.first-boot.log'));
+    r = await boot();
+  }
   run.bootMs = performance.now() - tb;
   writeFileSync(join(dir, 'guest.log'), r.stdout + r.stderr);
   run.exit = r.code;

@@ -865,4 +865,4 @@ function render(s) {
   return L.join('\n');
 }
 
-export { consoleProblems, GUEST_NODE_FLAGS };
+export { consoleProblems, diedBeforeInit, GUEST_NODE_FLAGS };
