@@ -12,6 +12,10 @@
 //   Kernel: main (default) or a variant (kasan: vm/kernel-kasan.config) the mutant needs, e.g. an
 //           over-read only KASAN sees. A variant that is not built is not built here (30-60 min;
 //           --build-variants does): its mutants are reported "not run" with the command, never caught.
+//   Fixture, Profile, Control (optional): a patch to the cxl_test mock the mutant needs, the profile
+//           overlay describing that device, more rules the control must pass (vm/mutant-fixture.mjs).
+//           Then two builds and boots: the control (fixture only) must pass the rules, the mutant
+//           (fixture + its diff) must fail them; a control that does not pass is "control failed".
 // Per mutant: `vm/fwctl-vm mutant PATCH` rebuilds only the modules the patch touches (fwctl.ko
 // via M=drivers/fwctl, cxl_core and the rest of cxl_test via M=tools/testing/cxl; cached by the
 // patch's hash) in a modules-only tree configured like the cached main kernel (or, with
@@ -27,16 +31,17 @@
 // or failed, 3 when every mutant that ran was caught but some did not run (their kernel is not built),
 // 2 bad usage.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GUEST_NODE_FLAGS, VARIANT_SLOWDOWN, consoleProblems } from './test-kernel.mjs';
+import { combinePatches, fixtureProfile, mutantFixture } from './mutant-fixture.mjs';
+import { GUEST_NODE_FLAGS, VARIANT_SLOWDOWN, consoleProblems, diedBeforeInit } from './test-kernel.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VM = join(ROOT, 'vm/fwctl-vm');
 const MUTANTS = join(ROOT, 'vm/mutants');
-const FIELDS = ['Mutant', 'Breaks', 'Suites', 'Allow', 'Why', 'Kernel'];
+const FIELDS = ['Mutant', 'Breaks', 'Suites', 'Allow', 'Why', 'Kernel', 'Fixture', 'Profile', 'Control'];
 /** A variant's build time on a new machine (vm/README.md), for the "not run" line. */
 const VARIANT_BUILD = { kasan: '~30-60 min' };
 
@@ -72,6 +77,32 @@ const mutants = readdirSync(MUTANTS)
   // The longest boot first (robustness with hazards), so the others fill the other lane beside it.
   .sort((a, b) => Number(b.allow.includes('hazards')) - Number(a.allow.includes('hazards')));
 if (!mutants.length) fail(`no mutant in ${relative(ROOT, MUTANTS)}${o.only ? ` matching '${o.only}'` : ''}`);
+// A mutant with a fixture builds twice: its control (the fixture alone) and itself (fixture + its
+// diff), each one patch that `vm/fwctl-vm mutant` caches by its hash.
+for (const m of mutants) {
+  m.patch = m.file;
+  if (!m.fixture) continue;
+  const dir = join(out, 'patches');
+  mkdirSync(dir, { recursive: true });
+  const write = (name, files) => {
+    const file = join(dir, name);
+    writeFileSync(file, combinePatches(files));
+    return file;
+  };
+  m.patch = write(`${m.name}.patch`, [m.fixture.patch, m.file]);
+  m.control = { name: `${m.name} (control)`, dirName: `${m.name}.control`, patch: write(`${m.name}.control.patch`, [m.fixture.patch]) };
+  if (m.fixture.profile) {
+    // The fixture device's profile, whole and validated here (a bad one is exit 2 before any build).
+    m.profileFile = join(dir, `${m.name}.profile.json`);
+    try {
+      writeFileSync(m.profileFile, `${JSON.stringify(fixtureProfile(m.fixture.profile, join(ROOT, 'profiles')), null, 2)}\n`);
+      const { loadProfile } = await import(pathToFileURL(join(ROOT, 'dist/harness/profiles/profile.js')).href);
+      m.profileId = loadProfile(m.profileFile).id;
+    } catch (e) {
+      fail(`${relative(ROOT, m.fixture.profile)}: ${e.message}`);
+    }
+  }
+}
 
 const t0 = performance.now();
 // One setup per kernel the mutants need. The main kernel is built when missing (~13 min, as test:kernel
@@ -107,20 +138,24 @@ const release = () => {
   waiters.shift()?.();
 };
 for (const m of mutants.filter((x) => !x.notRun)) {
-  const tb = performance.now();
-  const b = await runCapture(VM, ['mutant', ...variantArgs(m.kernel), m.file]);
-  m.buildMs = performance.now() - tb;
-  m.modules = b.stdout.trim().split('\n').at(-1);
-  if (b.code !== 0 || !m.modules || !existsSync(m.modules)) {
-    m.error = `build failed: ${b.stderr.trim().split('\n').slice(-3).join(' | ')}`;
-    say(`${m.name}: ${m.error}`);
-    continue;
+  for (const run of m.control ? [m.control, m] : [m]) {
+    const tb = performance.now();
+    const b = await runCapture(VM, ['mutant', ...variantArgs(m.kernel), run.patch]);
+    run.buildMs = performance.now() - tb;
+    run.modules = b.stdout.trim().split('\n').at(-1);
+    if (b.code !== 0 || !run.modules || !existsSync(run.modules)) {
+      run.error = `build failed: ${b.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+      say(`${run.name}: ${run.error}`);
+      continue;
+    }
+    say(`${run.name}: modules ready in ${(run.buildMs / 1000).toFixed(1)} s${/rebuilding/.test(b.stderr) ? '' : ' (cached)'}`);
+    await slot();
+    booting.push(bootMutant(m, run).finally(release));
   }
-  say(`${m.name}: modules ready in ${(m.buildMs / 1000).toFixed(1)} s${/rebuilding/.test(b.stderr) ? '' : ' (cached)'}`);
-  await slot();
-  booting.push(bootMutant(m).finally(release));
 }
 await Promise.all(booting);
+// Caught: the mutant fails one of its rules, and its control (if any) passes them all.
+for (const m of mutants.filter((x) => !x.notRun)) m.caught = Boolean(m.broke) && (!m.control || Boolean(m.control.passed));
 const wallMs = performance.now() - t0;
 
 // ---- the table ----
@@ -130,23 +165,27 @@ const rows = [...mutants].sort((a, b) => a.name.localeCompare(b.name)).map((m) =
   mutant: m.name,
   breaks: m.breaks.join(', '),
   kernel: m.kernel,
-  failed: m.notRun ? `not run: ${m.notRun}` : `failed: ${m.error ? `ERROR ${m.error}` : m.failedRules.length ? m.failedRules.join(', ') : '-'}`,
+  failed: m.notRun ? `not run: ${m.notRun}` : `failed: ${m.error ? `ERROR ${m.error}` : m.failedRules?.length ? m.failedRules.join(', ') : '-'}`,
   console: m.problems?.length ? m.problems.map((p) => `${p.line} (${p.during})`).join('; ') : '',
-  verdict: m.caught ? 'caught' : m.notRun ? 'NOTRUN' : 'MISSED',
-  time: m.notRun ? '-' : `${(m.buildMs / 1000).toFixed(0)}+${((m.bootMs ?? 0) / 1000).toFixed(0)} s`,
+  verdict: m.caught ? 'caught' : m.notRun ? 'NOTRUN' : m.control && !m.control.passed ? 'control failed' : 'MISSED',
+  time: m.notRun ? '-' : `${((m.buildMs ?? 0) / 1000).toFixed(0)}+${((m.bootMs ?? 0) / 1000).toFixed(0)} s`,
+  control: m.control && controlLine(m),
+  retried: [m, m.control].filter((x) => x?.retried).map((x) => `${x.name}: ${x.retried}`).join('; '),
 }));
 const L = [`kernel mutants (${mutants.length}; kernel, build + boot seconds each):`];
 for (const r of rows) {
   L.push(`  ${r.verdict.padEnd(6)} ${r.mutant}  [${r.kernel}; ${r.time}]`);
   L.push(`         breaks: ${r.breaks}; ${r.failed}`);
   if (r.console) L.push(`         console: ${r.console}`);
+  if (r.control) L.push(`         ${r.control}`);
+  if (r.retried) L.push(`         ${r.retried}`);
 }
 const missed = mutants.filter((m) => !m.caught && !m.notRun);
-for (const m of missed) L.push(`  missed ${m.name}: ${m.title} — ${m.why}`);
+for (const m of missed) L.push(`  missed ${m.name}: ${m.control && !m.control.passed ? 'its control (the fixture alone) does not pass its rules, so a failure proves nothing' : `${m.title} — ${m.why}`}`);
 L.push(`time: setup ${(setupMs / 1000).toFixed(1)} s, wall ${(wallMs / 1000).toFixed(1)} s; reports in ${relative(ROOT, out) || '.'}/`);
 // Honest about what did not run: "caught 19 of 19 run; 1 not run", never "caught 19 of 20" read as all.
 L.push(notRun.length ? `caught ${caught.length} of ${mutants.length - notRun.length} run; ${notRun.length} not run` : `caught ${caught.length} of ${mutants.length}`);
-writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ caught: caught.length, total: mutants.length, notRun: notRun.length, setupMs: Math.round(setupMs), wallMs: Math.round(wallMs), mutants: mutants.map(({ file, ...m }) => ({ ...m, file: relative(ROOT, file) })) }, null, 2)}\n`);
+writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ caught: caught.length, total: mutants.length, notRun: notRun.length, setupMs: Math.round(setupMs), wallMs: Math.round(wallMs), mutants: mutants.map(({ file, ...m }) => ({ ...m, file: relative(ROOT, file) })) }, (k, v) => (typeof v === 'string' && v.startsWith(`${ROOT}/`) ? relative(ROOT, v) : v), 2)}\n`);
 process.stdout.write(`\n${L.join('\n')}\n`);
 process.exitCode = caught.length === mutants.length ? 0 : missed.length ? 1 : 3;
 
@@ -167,31 +206,62 @@ function readMutant(file) {
   for (const a of allow) if (!['hazards', 'destructive'].includes(a)) fail(`${relative(ROOT, file)}: Allow: '${a}' is not hazards or destructive`);
   const kernel = f.Kernel ?? 'main';
   if (kernel !== 'main' && !existsSync(join(ROOT, `vm/kernel-${kernel}.config`))) fail(`${relative(ROOT, file)}: Kernel: '${kernel}' is neither main nor a variant (no vm/kernel-${kernel}.config)`);
-  return { file, name: basename(file, '.patch'), title: f.Mutant, breaks: list(f.Breaks), suites: list(f.Suites), allow, why: f.Why ?? '', kernel };
+  const m = { file, name: basename(file, '.patch'), title: f.Mutant, breaks: list(f.Breaks), suites: list(f.Suites), allow, why: f.Why ?? '', kernel };
+  try {
+    m.fixture = mutantFixture(file, f, ROOT);
+  } catch (e) {
+    fail(e.message);
+  }
+  return m;
 }
 
-async function bootMutant(m) {
-  const dir = join(out, m.name);
+/** One boot: `run` is the mutant itself or its control (the fixture alone), both running the mutant's rules. */
+async function bootMutant(m, run = m) {
+  const dir = join(out, run.dirName ?? run.name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const guestArgs = ['guest', 'rules', '--rules', m.breaks.join(','), '--suites', m.suites.join(','), ...(m.allow.includes('hazards') ? ['--hazards'] : [])];
+  const rules = [...m.breaks, ...(m.fixture?.control ?? [])];
+  // The fixture device's profile, in the boot's share (the guest sets FWCTL_CTS_PROFILE to it).
+  if (m.profileFile) writeFileSync(join(dir, 'profile.json'), readFileSync(m.profileFile));
+  const guestArgs = ['guest', 'rules', '--rules', rules.join(','), '--suites', m.suites.join(','), ...(m.allow.includes('hazards') ? ['--hazards'] : []), ...(m.profileFile ? ['--profile', 'profile.json'] : [])];
   const tb = performance.now();
   // One vCPU: two mutant boots run side by side on the two host cores.
-  const r = await runCapture(VM, ['boot', ...variantArgs(m.kernel), '--modules', m.modules, '--timeout', o.timeout, '--share', dir, '--console-log', join(dir, 'console.log'), '--', process.execPath, ...GUEST_NODE_FLAGS, 'vm/test-kernel.mjs', ...guestArgs], { FWCTL_CTS_VM_CPUS: '1', ...(m.kernel !== 'main' && { FWCTL_CTS_GUEST_SLOWDOWN: String(VARIANT_SLOWDOWN) }) });
-  m.bootMs = performance.now() - tb;
+  const boot = () => runCapture(VM, ['boot', ...variantArgs(m.kernel), '--modules', run.modules, '--timeout', o.timeout, '--share', dir, '--console-log', join(dir, 'console.log'), '--', process.execPath, ...GUEST_NODE_FLAGS, 'vm/test-kernel.mjs', ...guestArgs], { FWCTL_CTS_VM_CPUS: '1', ...(m.kernel !== 'main' && { FWCTL_CTS_GUEST_SLOWDOWN: String(VARIANT_SLOWDOWN) }) });
+  let r = await boot();
+  // A kernel that died before init tested nothing (an emulated-CPU flake, before any module loaded):
+  // boot once more, as test-kernel.mjs does, and say so.
+  const early = r.code === 125 && !existsSync(join(dir, 'guest.json')) ? diedBeforeInit(join(dir, 'console.log')) : undefined;
+  if (early) {
+    run.retried = `the kernel died before init (${early}); booted again`;
+    say(`${run.name}: ${run.retried}`);
+    renameSync(join(dir, 'console.log'), join(dir, 'console.first-boot.log'));
+    r = await boot();
+  }
+  run.bootMs = performance.now() - tb;
   writeFileSync(join(dir, 'guest.log'), r.stdout + r.stderr);
-  m.exit = r.code;
+  run.exit = r.code;
   const report = readJson(join(dir, 'rules/report.json'));
-  m.rules = report ? Object.fromEntries(report.rules.map((x) => [x.id, x.verdict])) : {};
-  m.failedRules = Object.entries(m.rules).filter(([, v]) => v === 'fail').map(([id]) => id);
+  run.rules = report ? Object.fromEntries(report.rules.map((x) => [x.id, x.verdict])) : {};
+  run.failedRules = Object.entries(run.rules).filter(([, v]) => v === 'fail').map(([id]) => id);
   // A console problem counts when a test of one of the mutant's rules was running (KASAN sees what the test cannot).
   const testsOf = new Set((report?.tests ?? []).filter((t) => t.rules.some((id) => m.breaks.includes(id))).map((t) => t.id));
   const { problems } = consoleProblems(join(dir, 'console.log'));
-  m.problems = problems.map((p) => ({ line: p.line, during: p.during.tests?.join('; ') ?? p.during.between ?? p.during.probe ?? p.during.outside ?? '', tests: p.during.tests ?? [] }));
-  const consoleCaught = m.problems.some((p) => p.tests.some((t) => [...testsOf].some((id) => t.startsWith(`${id} on `))));
-  m.caught = m.failedRules.some((id) => m.breaks.includes(id)) || consoleCaught;
-  if (!report) m.error = `no report (boot exit ${r.code}; see ${relative(ROOT, join(dir, 'guest.log'))})`;
-  say(`${m.name}: ${m.caught ? 'caught' : 'MISSED'} (${(m.bootMs / 1000).toFixed(1)} s; failed: ${m.failedRules.join(', ') || 'none'}${m.problems.length ? `; console: ${m.problems.map((p) => p.line).join(' | ')}` : ''})`);
+  run.problems = problems.map((p) => ({ line: p.line, during: p.during.tests?.join('; ') ?? p.during.between ?? p.during.probe ?? p.during.outside ?? '', tests: p.during.tests ?? [] }));
+  const consoleCaught = run.problems.some((p) => p.tests.some((t) => [...testsOf].some((id) => t.startsWith(`${id} on `))));
+  run.broke = run.failedRules.some((id) => m.breaks.includes(id)) || consoleCaught;
+  // A control passes only when every rule it ran passed (not skipped, not missing) on a quiet console.
+  if (run === m.control) run.passed = Boolean(report) && rules.every((id) => run.rules[id] === 'pass') && !run.problems.length;
+  if (!report) run.error = `no report (boot exit ${r.code}; see ${relative(ROOT, join(dir, 'guest.log'))})`;
+  const verdict = run === m.control ? (run.passed ? 'control passes' : 'control FAILED') : run.broke ? (m.control ? 'fails its rules' : 'caught') : 'MISSED';
+  say(`${run.name}: ${verdict} (${(run.bootMs / 1000).toFixed(1)} s; failed: ${run.failedRules.join(', ') || 'none'}${run.problems.length ? `; console: ${run.problems.map((p) => p.line).join(' | ')}` : ''})`);
+}
+
+/** The table's line for a mutant's control: what the fixture alone gave. */
+function controlLine(m) {
+  const c = m.control;
+  const rules = [...m.breaks, ...m.fixture.control].map((id) => `${id} ${c.rules?.[id] ?? 'not run'}`).join(', ');
+  const what = c.error ? `ERROR ${c.error}` : `${c.passed ? 'pass' : 'FAILED'} (${rules})${c.problems?.length ? `; console: ${c.problems.map((p) => p.line).join('; ')}` : ''}`;
+  return `control (${relative(MUTANTS, m.fixture.patch)} alone${m.profileId ? `, profile ${m.profileId}` : ''}): ${what}  [${((c.buildMs ?? 0) / 1000).toFixed(0)}+${((c.bootMs ?? 0) / 1000).toFixed(0)} s]`;
 }
 
 function runCapture(cmd, args, env = {}) {

@@ -165,10 +165,14 @@ async function guest(argv) {
       rules: { type: 'string' },
       suites: { type: 'string' },
       hazards: { type: 'boolean', default: false },
+      // A profile file in the share for every dev: target (a mutant's fixture device, vm/mutant-fixture.mjs).
+      profile: { type: 'string' },
     },
   });
   const share = process.env.FWCTL_VM_SHARE;
   if (!share) throw new Error('guest: FWCTL_VM_SHARE is not set (run through vm/fwctl-vm boot)');
+  // What `run --profile` sets; the pool's workers, made below, inherit it (harness/profiles/kernel.ts).
+  if (o.profile) process.env.FWCTL_CTS_PROFILE = join(share, o.profile);
   const kind = positionals[0];
   const kmsg = openSync('/dev/kmsg', 'w');
   const mark = (text) => {
@@ -881,4 +885,4 @@ function render(s) {
   return L.join('\n');
 }
 
-export { consoleProblems, GUEST_NODE_FLAGS, VARIANT_SLOWDOWN };
+export { consoleProblems, diedBeforeInit, GUEST_NODE_FLAGS, VARIANT_SLOWDOWN };
