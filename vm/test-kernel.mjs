@@ -15,15 +15,18 @@
 // pool of workers for all its phases:
 //   main (2 vCPUs, 2 workers): the differential check (sim:cxl@1.0 vs one
 //        device, hazards allowed) while the kernel is clean, then conformance:
-//        every suite but robustness and taint on dev:all with --allow-taint
-//        --allow-destructive (the VM is thrown away);
-//   one boot per tainting taint rule (1 vCPU, 1 worker): taint.debug-write,
-//        then the robustness suite with --allow-hazards (short CXL requests)
-//        on one device, after the rule has its result, so an oops there
-//        spoils nothing else; taint.before-validation, preceded by the rules
+//        every suite but robustness and taint, with --allow-taint
+//        --allow-destructive (the VM is thrown away), on one device of each
+//        kind of cxl_test memdev (subsetDevices: why not all 11);
+//   one boot per tainting taint rule (1 vCPU, 1 worker), its rule on the
+//        clean kernel: taint.debug-write, then robustness.no-crash and
+//        no-hang with --allow-hazards (short CXL requests) on one device, after
+//        the rule has its result, so an oops there spoils nothing else;
+//        taint.full-with-rawio, then robustness.rejected-no-state-change the
+//        same way; taint.before-validation, preceded by the rules
 //        that need a clean kernel and do not taint (low scopes never taint,
 //        DEBUG_WRITE_FULL without CAP_SYS_RAWIO, open without it, oversized
-//        RPCs); taint.full-with-rawio; taint.warn-once.
+//        RPCs); taint.warn-once.
 // The ABI round trip across two boots (the distribution's case: a firmware or
 // kernel update that cannot be undone): taint.debug-write first records every
 // device (`fwctl-cts snapshot` with the safe default), and taint.warn-once,
@@ -50,7 +53,7 @@
 // Exit status: 0 all applicable rules pass, no console problem, no
 // differential disagreement; 1 otherwise; 2 bad usage or no build.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -90,13 +93,19 @@ const MUST_RUN = [
   ['robustness.no-hang', 'robustness with hazards'],
 ];
 /**
- * Suites run on one device of the main boot, not on all 11: every cxl_test device is the same mock
- * behind the same driver, and these suites' tests neither unplug nor depend on the device number,
- * so ten more devices re-run the same driver code. They
- * were most of the main boot: sharing.many-descriptors spawns agent processes for 32 descriptors
- * (10-25 s a device under TCG), lifecycle.churn runs 300 open/RPC/close cycles.
+ * Random inputs per robustness test on the kernel (the suite's default is 100). The deterministic
+ * part stays whole: every catalogued command as is at each scope, each truncation (the short
+ * inputs of the 7.3 features.c over-read, which KASAN sees) and each of the first 64 bytes at 0x00
+ * and 0xff, 322 inputs on cxl_test; the random multi-byte edits and cuts at every scope add 25.
+ * rejected-no-state-change reads the device's state after each input (about 0.1 s under TCG),
+ * so every 100 random inputs cost ~15 s of the three tests. FWCTL_CTS_ROBUSTNESS_RUNS overrides.
  */
-const ONE_DEVICE_SUITES = ['sharing/sharing', 'lifecycle/resources'];
+const KERNEL_ROBUSTNESS_RUNS = 25;
+/**
+ * The robustness rules, spread over two taint boots after their rules (hazards allowed there):
+ * rejected-no-state-change alone costs about as much as the other two together.
+ */
+const ROBUSTNESS_SPLIT = [['robustness.no-crash', 'robustness.no-hang'], ['robustness.rejected-no-state-change']];
 /** The rules the ABI round trip runs (policies/upstream.json, area abi). */
 const ABI_AREA = 'abi';
 /** The snapshot taint.debug-write takes, and the copies the host gives taint.warn-once. */
@@ -157,6 +166,8 @@ async function guest(argv) {
     allowPositionals: true,
     options: {
       robustness: { type: 'string' },
+      // Which robustness rules (comma-separated; default every rule of the area): the boot plan spreads them.
+      'robustness-rules': { type: 'string' },
       device: { type: 'string' },
       'pre-taint': { type: 'boolean', default: false },
       snapshot: { type: 'boolean', default: false },
@@ -194,6 +205,8 @@ async function guest(argv) {
     devices: readdirSync('/sys/class/fwctl').length,
     device,
     uptimeAtStart: Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]),
+    // Of that, node's start and the imports above (performance.now() counts from the process's start).
+    startupMs: Math.round(performance.now()),
     phases: [],
   };
   const save = () => writeFileSync(join(share, 'guest.json'), `${JSON.stringify(state, null, 2)}\n`);
@@ -237,6 +250,10 @@ async function guest(argv) {
     save();
   };
 
+  // The random part of the robustness budget on the kernel (KERNEL_ROBUSTNESS_RUNS), unless the host
+  // asks for another (FWCTL_CTS_ROBUSTNESS_RUNS reaches the guest): set before the pool's workers
+  // start, which take their environment from here.
+  if (kind === 'taint' && o.robustness) process.env.FWCTL_CTS_ROBUSTNESS_RUNS ??= String(KERNEL_ROBUSTNESS_RUNS);
   // One pool for the boot: its workers load the harness once (seconds under TCG), not once per phase.
   const hazards = Boolean(o.robustness) || o.hazards;
   // A sanitizing kernel (--variant kasan) is slower at every syscall and fork: the host scales the timeouts.
@@ -283,8 +300,9 @@ async function guest(argv) {
       const suites = discoverSuites()
         .map((s) => s.name)
         .filter((n) => !n.startsWith('robustness') && !n.startsWith('taint'));
-      await phase('conformance', () => conformance({ dir: 'conformance', targets: ['dev:all'], suites: suites.filter((n) => !ONE_DEVICE_SUITES.includes(n)) }));
-      await phase('one-device', () => conformance({ dir: 'one-device', targets: [`dev:${device}`], suites: suites.filter((n) => ONE_DEVICE_SUITES.includes(n)) }));
+      const devices = subsetDevices(device);
+      state.conformanceDevices = devices.map((d) => `${d.dev} (${d.kind})`);
+      await phase('conformance', () => conformance({ dir: 'conformance', targets: devices.map((d) => `dev:${d.dev}`), suites }));
     } else if (kind === 'taint') {
       const rule = positionals[1];
       if (!TAINTING_RULES.includes(rule)) throw new Error(`guest: not a tainting taint rule: ${rule}`);
@@ -315,7 +333,8 @@ async function guest(argv) {
       if (o.robustness) {
         // After the boot's own rule has its result: an oops here spoils nothing else.
         const targets = o.robustness === 'all' ? ['dev:all'] : [`dev:${device}`];
-        const policy = policyWith((r) => r.area === 'robustness', 'robustness');
+        const only = o['robustness-rules']?.split(',').filter(Boolean);
+        const policy = policyWith((r) => r.area === 'robustness' && (!only || only.includes(r.id)), 'robustness');
         await phase('robustness', () => conformance({ dir: 'robustness', targets, policy, suites: ['robustness'] }));
       }
     } else if (kind === 'rules') {
@@ -363,12 +382,14 @@ function collectGcov(share) {
 }
 
 /**
- * The device for single-device phases: the first fwctl device whose memdev
- * takes part in no CXL region. Unbinding a region member (cxl_test's
- * auto-assembled region0) can warn in the CXL region core, which is not
- * fwctl's doing; the differential's hotplug probes stay clear of it.
+ * The fwctl devices whose memdev takes part in no CXL region, in device-number
+ * order, each with its kind (the name of the memdev's platform parent without
+ * its number: cxl_test's `cxl_mem` or `cxl_rcd`). Unbinding a region member
+ * (cxl_test's auto-assembled region0) can warn in the CXL region core, which is
+ * not fwctl's doing; the single-device phases and the differential's hotplug
+ * probes stay clear of it.
  */
-function pickDevice() {
+function freeDevices() {
   const names = readdirSync('/sys/class/fwctl')
     .filter((n) => /^fwctl\d+$/.test(n))
     .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
@@ -385,15 +406,41 @@ function pickDevice() {
       // an endpoint going away while we look: ignore it
     }
   }
+  const free = [];
   for (const n of names) {
     try {
-      const mem = basename(readlinkSync(join('/sys/class/fwctl', n, 'device')));
-      if (!inRegion.has(mem)) return `/dev/fwctl/${n}`;
+      const path = realpathSync(join('/sys/class/fwctl', n, 'device'));
+      if (!inRegion.has(basename(path))) free.push({ dev: `/dev/fwctl/${n}`, kind: basename(dirname(path)).replace(/\.\d+$/, '') });
     } catch {
       // not a memdev parent: keep looking
     }
   }
-  return `/dev/fwctl/${names[0] ?? 'fwctl0'}`;
+  return { names, free };
+}
+
+/** The device for single-device phases: the first one in no CXL region. */
+function pickDevice() {
+  const { names, free } = freeDevices();
+  return free[0]?.dev ?? `/dev/fwctl/${names[0] ?? 'fwctl0'}`;
+}
+
+/**
+ * The devices the main boot's conformance runs on: `first`, then the first device of each other
+ * kind of mock memdev (cxl_mem and cxl_rcd: a CXL 2.0 and a restricted CXL device), and at least
+ * two (a second device number, two devices' tests side by side). Not all 11: every cxl_test
+ * device is the same mock (tools/testing/cxl/test/mem.c) behind the same fwctl and CXL core
+ * code, and no rule of those suites compares one device with another, so ten more devices re-ran
+ * the same kernel code (140-210 s of the boot: a worker task, a suite load and a target per suite
+ * and device, the hot-plug tests' rebinds). What depends on telling devices apart, the ABI
+ * baseline's matching of each device to its own record (by serial), still runs on every device
+ * (taint.debug-write's snapshot, taint.warn-once's abi-baseline).
+ */
+function subsetDevices(first) {
+  const { free } = freeDevices();
+  const picked = [free.find((d) => d.dev === first) ?? { dev: first, kind: '?' }];
+  for (const d of free) if (!picked.some((p) => p.kind === d.kind)) picked.push(d);
+  if (picked.length < 2) picked.push(...free.filter((d) => d.dev !== first).slice(0, 1));
+  return picked;
 }
 
 // =============================================================================
@@ -455,19 +502,24 @@ async function host(argv) {
   if (o.only !== 'taint') boots.push({ name: 'main', args: ['main'] });
   if (o.only !== 'main') {
     // One boot per tainting rule, one vCPU each (one worker: a second emulated CPU would only
-    // compete with main's). The robustness run (hazards allowed) follows the rule of the first,
-    // which starts early; the rules that need a clean kernel but do not taint precede the
-    // rule of the second.
-    // The first also takes the ABI snapshot; the last, booted once the first is done, compares against it.
-    const last = TAINTING_RULES.length - 1;
-    TAINTING_RULES.forEach((rule, i) =>
-      boots.push({
-        name: rule,
-        env: { FWCTL_CTS_VM_CPUS: '1' },
-        args: ['taint', rule, ...(i === 0 ? ['--robustness', o.robustness, '--snapshot'] : []), ...(i === 1 ? ['--pre-taint'] : []), ...(i === last ? ['--abi-baseline'] : [])],
-        ...(i === last && { needs: TAINTING_RULES[0] }),
-      }),
-    );
+    // compete with main's). Each runs its rule first, on a clean kernel; what else it runs is
+    // spread so that the two lanes (--jobs 2) end together: main (the longest) on one, the taint
+    // boots in this order on whichever lane is free, which (measured) puts debug-write,
+    // full-with-rawio and warn-once on the other and before-validation after main. debug-write
+    // also takes the ABI snapshot and the first robustness half (hazards allowed, after its
+    // rule: an oops there spoils nothing else); full-with-rawio the other half; warn-once, booted
+    // once debug-write is done, compares against the snapshot; before-validation first runs the
+    // rules that need a clean kernel but do not taint.
+    const rob = (i) => ['--robustness', o.robustness, '--robustness-rules', ROBUSTNESS_SPLIT[i].join(',')];
+    const plan = {
+      'taint.debug-write': ['--snapshot', ...rob(0)],
+      'taint.full-with-rawio': rob(1),
+      'taint.warn-once': ['--abi-baseline'],
+      'taint.before-validation': ['--pre-taint'],
+    };
+    for (const [rule, extra] of Object.entries(plan)) {
+      boots.push({ name: rule, env: { FWCTL_CTS_VM_CPUS: '1' }, args: ['taint', rule, ...extra], ...(rule === 'taint.warn-once' && { needs: 'taint.debug-write' }) });
+    }
   }
   // Only what this script writes is replaced: --out may name a directory with other things in it.
   rmSync(join(out, 'summary.json'), { force: true });
@@ -704,7 +756,9 @@ function analyse(boots, { out, setupMs, wallMs }) {
       kernel: g?.kernel,
       devices: g?.devices,
       device: g?.device,
+      ...(g?.conformanceDevices && { conformanceDevices: g.conformanceDevices }),
       bootToCommandS: g?.uptimeAtStart,
+      nodeStartupMs: g?.startupMs,
       guestRunMs: guestMs,
       overheadMs: guestMs !== undefined ? Math.round(b.wallMs - guestMs) : undefined,
       phases: (g?.phases ?? []).map((p) => ({ name: p.name, durationMs: p.durationMs, cpuBusy: p.cpuBusy, ...(p.verdict && { verdict: p.verdict }), ...(p.exit !== undefined && { exit: p.exit }), ...(p.error && { error: p.error }) })),
@@ -796,15 +850,20 @@ function analyse(boots, { out, setupMs, wallMs }) {
   }
 
   // Robustness findings: the suite's own failures (they name the input and the seed) and console problems in its phase.
-  const rob = reports.find((r) => r.phase === 'robustness');
-  const robustness = rob && {
-    targets: rob.report.targets.map((t) => t.spec),
-    rules: Object.fromEntries(rob.report.rules.map((r) => [r.id, r.verdict])),
-    findings: [
-      ...rob.report.tests.filter((t) => !['pass', 'skip'].includes(t.outcome)).map((t) => `${t.target} ${t.id}: ${t.outcome}: ${t.error?.message ?? ''}`),
-      ...boot.flatMap((b) => b.problems.filter((p) => p.during.phase === 'robustness').map((p) => `console: ${p.line} (${p.during.tests?.join('; ') ?? p.during.between ?? ''})`)),
-    ],
-  };
+  // The boot plan may spread the robustness rules over several boots: their phases together.
+  const robs = reports.filter((r) => r.phase === 'robustness');
+  const robustness = robs.length
+    ? {
+        targets: [...new Set(robs.flatMap((rob) => rob.report.targets.map((t) => t.spec)))],
+        boots: robs.map((rob) => rob.boot),
+        rules: Object.fromEntries(robs.flatMap((rob) => rob.report.rules.filter((r) => r.verdict !== 'not-selected').map((r) => [r.id, r.verdict]))),
+        inputs: robs.flatMap((rob) => rob.report.tests.flatMap((t) => (t.evidence ?? []).filter((e) => e.call === 'robustness' && / inputs sent /.test(e.detail)).map((e) => `${t.id}: ${e.detail}`))),
+        findings: [
+          ...robs.flatMap((rob) => rob.report.tests.filter((t) => !['pass', 'skip'].includes(t.outcome)).map((t) => `${t.target} ${t.id}: ${t.outcome}: ${t.error?.message ?? ''}`)),
+          ...boot.flatMap((b) => b.problems.filter((p) => p.during.phase === 'robustness').map((p) => `console: ${p.line} (${p.during.tests?.join('; ') ?? p.during.between ?? ''})`)),
+        ],
+      }
+    : undefined;
 
   const main0 = boot.find((b) => b.name === 'main');
   return {
@@ -841,7 +900,7 @@ function render(s) {
   for (const b of s.boots) {
     const phases = b.phases.map((p) => `${p.name} ${sec(p.durationMs)}${p.cpuBusy !== undefined ? ` (${p.cpuBusy}% busy)` : ''}${p.verdict ? ` ${p.verdict}` : ''}${p.exit !== undefined ? ` exit ${p.exit}` : ''}${p.error ? ' ERROR' : ''}`).join(', ');
     if (b.retried) L.push(`    ${b.name}: ${b.retried} (the first console: ${s.out}/${b.name}/console.first-boot.log)`);
-    L.push(`    ${b.name}: ${sec(b.wallMs)} (command started ${b.bootToCommandS?.toFixed(1) ?? '?'} s after kernel start; device ${b.device ?? '?'}): ${phases}`);
+    L.push(`    ${b.name}: ${sec(b.wallMs)} (command started ${b.bootToCommandS?.toFixed(1) ?? '?'} s after kernel start, ${sec(b.nodeStartupMs)} of it node and its imports; device ${b.device ?? '?'}${b.conformanceDevices ? `, conformance on ${b.conformanceDevices.join(', ')}` : ''}): ${phases}`);
   }
   const oc = Object.entries(s.tests.outcomes).filter(([, v]) => v).map(([k, v]) => `${v} ${k}`).join(', ');
   L.push(`  tests: ${s.tests.total} (${oc})`);
@@ -865,7 +924,7 @@ function render(s) {
     L.push(`    against a tampered copy (stable responses one byte longer): ${rules(a.tampered.rules)}`);
   }
   if (s.robustness) {
-    L.push(`  robustness with hazards on ${s.robustness.targets.join(' ')}: ${Object.entries(s.robustness.rules).map(([k, v]) => `${k} ${v}`).join(', ')}; findings: ${s.robustness.findings.length || 'none'}`);
+    L.push(`  robustness with hazards on ${s.robustness.targets.join(' ')} (${s.robustness.boots.join(', ')}): ${Object.entries(s.robustness.rules).map(([k, v]) => `${k} ${v}`).join(', ')}; findings: ${s.robustness.findings.length || 'none'}`);
     for (const f of s.robustness.findings) L.push(`    FINDING ${f}`);
   }
   const problems = s.boots.flatMap((b) => b.problems.map((p) => ({ ...p, boot: b.name })));
