@@ -28,7 +28,6 @@ import { parseArgs } from 'node:util';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
-const dist = (p) => pathToFileURL(join(ROOT, 'dist', p)).href;
 /** What vm/test-kernel.mjs runs node with in the guest (GUEST_NODE_FLAGS there). */
 const SUITE_NODE_FLAGS = ['--single-threaded', '--no-opt', '--no-sparkplug'];
 
@@ -41,8 +40,19 @@ const { values: o, positionals } = parseArgs({
     device: { type: 'string', default: '/dev/fwctl/fwctl0' },
     'no-robustness': { type: 'boolean', default: false },
     floor: { type: 'string' },
+    compare: { type: 'string' },
+    /** Where the build measured lives (the guest's measure step; --compare's checkout). */
+    'build-root': { type: 'string' },
   },
 });
+/** The checkout whose build is measured: this one, or --compare's. */
+const BUILD = o['build-root'] ?? ROOT;
+const dist = (p) => pathToFileURL(join(BUILD, 'dist', p)).href;
+const compare = o.compare && resolve(o.compare);
+if (compare && !existsSync(join(compare, 'dist/harness/targets/dev.js'))) {
+  process.stderr.write(`bench-kernel: --compare ${o.compare}: no build there (dist/harness/targets/dev.js): run npm run build in it\n`);
+  process.exit(2);
+}
 const iterations = Number(o.iterations);
 const rounds = Number(o.rounds);
 if (!Number.isInteger(iterations) || iterations < 100) {
@@ -67,7 +77,7 @@ async function host() {
       process.exit(1);
     }
     const t0 = performance.now();
-    const args = ['guest', '--iterations', String(iterations), '--rounds', String(rounds), '--device', o.device, ...(o['no-robustness'] ? ['--no-robustness'] : [])];
+    const args = ['guest', '--iterations', String(iterations), '--rounds', String(rounds), '--device', o.device, ...(o['no-robustness'] ? ['--no-robustness'] : []), ...(compare ? ['--compare', compare] : [])];
     const boot = spawnSync(join(ROOT, 'vm/fwctl-vm'), ['boot', '--timeout', '1800', '--share', share, '--', process.execPath, 'vm/bench-kernel.mjs', ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -147,24 +157,28 @@ async function measureNode() {
   const rpcWords = new Uint32Array(rpc.bytes.buffer, rpc.bytes.byteOffset, 6);
   check(await target.ioctl(fd, FWCTL_INFO, infoAddr), 'FWCTL_INFO');
   check(await target.ioctl(fd, FWCTL_RPC, rpcAddr), 'FWCTL_RPC');
-  check(target.ioctlSync(fd, FWCTL_INFO, infoAddr) ?? { ret: -1, errno: 'no sync path' }, 'FWCTL_INFO (sync)');
-  check(target.ioctlSync(fd, FWCTL_RPC, rpcAddr) ?? { ret: -1, errno: 'no sync path' }, 'FWCTL_RPC (sync)');
+  // A build from before issue 15 (--compare) has no ioctlSync: those lines are left out for it.
+  const sync = typeof target.ioctlSync === 'function';
+  if (sync) {
+    check(target.ioctlSync(fd, FWCTL_INFO, infoAddr) ?? { ret: -1, errno: 'no sync path' }, 'FWCTL_INFO (sync)');
+    check(target.ioctlSync(fd, FWCTL_RPC, rpcAddr) ?? { ret: -1, errno: 'no sync path' }, 'FWCTL_RPC (sync)');
+  }
 
   // The koffi binding itself, as harness/kernel/libc.ts declares ioctl: the floor of anything through koffi.
-  const koffi = createRequire(join(ROOT, 'package.json'))('koffi');
+  const koffi = createRequire(join(BUILD, 'package.json'))('koffi');
   const rawIoctl = koffi.load('libc.so.6').func('int ioctl(int fd, unsigned long request, uintptr_t arg)');
   const infoAddrN = Number(infoAddr);
 
   const loops = {
-    infoSync: (n) => {
+    infoSync: sync && ((n) => {
       for (let i = 0; i < n; i++) target.ioctlSync(fd, FWCTL_INFO, infoAddr);
-    },
-    rpcSync: (n) => {
+    }),
+    rpcSync: sync && ((n) => {
       for (let i = 0; i < n; i++) {
         rpcWords[3] = 72;
         target.ioctlSync(fd, FWCTL_RPC, rpcAddr);
       }
-    },
+    }),
     info: async (n) => {
       for (let i = 0; i < n; i++) await target.ioctl(fd, FWCTL_INFO, infoAddr);
     },
@@ -212,6 +226,7 @@ async function measureNode() {
   };
 
   // Per round: the C loop's fastest batch, and each node measurement's batches.
+  for (const k of Object.keys(loops)) if (!loops[k]) delete loops[k];
   const runs = { cInfo: [], cRpc: [], ...Object.fromEntries(Object.keys(loops).map((k) => [k, []])) };
   const slow = { rpcAsync: [2, 25], agentInfo: [2, 10], agentRpc: [2, 10] };
   for (let r = 0; r < rounds; r++) {
@@ -260,8 +275,8 @@ const LINES = [
 async function guest() {
   const share = process.env.FWCTL_VM_SHARE;
   const floor = join(share, 'ioctl-floor');
-  const node = (flags) => {
-    const r = spawnSync(process.execPath, [...flags, SELF, 'measure', '--iterations', String(iterations), '--rounds', String(rounds), '--device', o.device, '--floor', floor], { encoding: 'utf8' });
+  const node = (flags, build = ROOT) => {
+    const r = spawnSync(process.execPath, [...flags, SELF, 'measure', '--iterations', String(iterations), '--rounds', String(rounds), '--device', o.device, '--floor', floor, '--build-root', build], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`bench-kernel measure ${flags.join(' ')} failed: ${r.stderr}`);
     return JSON.parse(r.stdout);
   };
@@ -297,6 +312,8 @@ async function guest() {
     ...jit,
     suiteFlags: { flags: SUITE_NODE_FLAGS.join(' '), ...interp },
   };
+  // Another checkout's build (e.g. before a change), measured in this boot after this one's, C loop included.
+  if (compare) result.compare = { build: compare, ...summarize(node([], compare)), suiteFlags: summarize(node(SUITE_NODE_FLAGS, compare)) };
   if (!o['no-robustness']) {
     const rob = robustnessRun(share);
     // The floor for the same inputs: the C loop's RPC, as many times as the suite sent.
@@ -315,6 +332,14 @@ async function guest() {
     }
     w(`(median over rounds of each round's ratio: INFO ${s.roundRatio.infoSync}x, RPC ${s.roundRatio.rpcSync}x through ioctlSync; ${s.roundRatio.info}x, ${s.roundRatio.rpc}x through ioctl)\n`);
     w(`(median batches: INFO ${s.medianRatio.infoSync}x, RPC ${s.medianRatio.rpcSync}x through ioctlSync; ${s.medianRatio.info}x, ${s.medianRatio.rpc}x through ioctl)\n`);
+  }
+  if (result.compare) {
+    const b = result.compare;
+    w(`\n--compare ${b.build} (measured in this boot, after the build above; ratios to the C loop, fastest batch)\n`);
+    for (const [name, x, y] of [['default V8 tiers', b, jit], [SUITE_NODE_FLAGS.join(' '), b.suiteFlags, interp]]) {
+      const f = (s) => `INFO ${s.ratio.infoSync ?? s.ratio.info}x, RPC ${s.ratio.rpcSync ?? s.ratio.rpc}x`;
+      w(`${name.padEnd(40)} compared build: ${f(x)}; this build: ${f(y)} (its fastest path: ioctlSync where it has one)\n`);
+    }
   }
   if (result.robustness) {
     const r = result.robustness;
