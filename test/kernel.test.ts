@@ -63,6 +63,16 @@ describe('kernel: libc', () => {
     expect(buf.bytes.readInt32LE(0), 'the kernel wrote through the address').to.equal(3);
   });
 
+  it('the synchronous path answers like ioctl, with one frozen result per outcome', () => {
+    const a = libc.ioctlSync(p.r, FWCTL_INFO, buf.addr);
+    expect(a).to.deep.equal({ ret: -1, errno: 'ENOTTY' }).and.to.deep.equal(libc.ioctl(p.r, FWCTL_INFO, buf.addr));
+    expect(libc.ioctlSync(p.r, FWCTL_INFO, buf.addr), 'the same outcome: the same object').to.equal(a);
+    expect(Object.isFrozen(a)).to.equal(true);
+    expect(libc.ioctlSync(p.r, FIONREAD, buf.addr)).to.deep.equal({ ret: 0 });
+    expect(buf.bytes.readInt32LE(0), 'the kernel wrote through the address').to.equal(3);
+    expect(libc.ioctlSync(p.r, FIONREAD, 0x10n), 'a bad pointer').to.deep.equal({ ret: -1, errno: 'EFAULT' });
+  });
+
   it('errno names come from uapi/errno.ts, then from koffi', () => {
     expect([libc.errnoName(95), libc.errnoName(17), libc.errnoName(4242)]).to.deep.equal(['EOPNOTSUPP', 'EEXIST', 'E#4242']);
   });
@@ -230,6 +240,22 @@ describe('kernel: on a fake sysfs', () => {
       expect(await target.ioctl(fd, FWCTL_RPC, buf.addr)).to.deep.equal({ ret: -1, errno: 'ENOTTY' });
     });
 
+    it('ioctlSync: on this thread, but an RPC that may block (hazards allowed) is left to ioctl()', async () => {
+      const fd = await target.open(); // a cxl_test mock memdev (its node /dev/null): its RPCs answer from memory
+      const buf = target.alloc(32);
+      expect(target.ioctlSync(fd, FWCTL_INFO, buf.addr)).to.deep.equal({ ret: -1, errno: 'ENOTTY' }).and.to.deep.equal(await target.ioctl(fd, FWCTL_INFO, buf.addr));
+      expect(target.ioctlSync(fd, FWCTL_RPC, buf.addr)).to.deep.equal({ ret: -1, errno: 'ENOTTY' });
+      const hazards = await DevTarget.create(spec, { allow: { ...SAFE.allow, hazards: true } }, { sysfs, dev });
+      try {
+        const hfd = await hazards.open();
+        expect(hazards.ioctlSync(hfd, FWCTL_RPC, buf.addr), 'not made: the caller awaits ioctl()').to.equal(undefined);
+        expect(hazards.ioctlSync(hfd, FWCTL_INFO, buf.addr)).to.deep.equal({ ret: -1, errno: 'ENOTTY' });
+        expect(await hazards.ioctl(hfd, FWCTL_RPC, buf.addr)).to.deep.equal({ ret: -1, errno: 'ENOTTY' });
+      } finally {
+        await hazards.dispose();
+      }
+    });
+
     it('opens another fwctl device by its node for a lent agent, and nothing else', async () => {
       const fd = await target.openOther(join(dev, 'fwctl', 'fwctl0'));
       expect(await target.close(fd)).to.deep.equal({ ret: 0 });
@@ -242,6 +268,7 @@ describe('kernel: on a fake sysfs', () => {
 
     it('refuses descriptors it did not open (EBADF, no syscall)', async () => {
       expect(await target.ioctl(0, FWCTL_INFO, 0n)).to.deep.equal({ ret: -1, errno: 'EBADF' });
+      expect(target.ioctlSync(0, FWCTL_INFO, 0n)).to.deep.equal({ ret: -1, errno: 'EBADF' });
     });
 
     it('has taint and fileOps but no hotplug without allows.destructive', () => {

@@ -19,6 +19,7 @@
 // flags vm/test-kernel.mjs runs the suites with (--no-opt --no-sparkplug).
 // Needs the build (npm run build) and the VM (vm/fwctl-vm setup).
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -27,7 +28,6 @@ import { parseArgs } from 'node:util';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
-const dist = (p) => pathToFileURL(join(ROOT, 'dist', p)).href;
 /** What vm/test-kernel.mjs runs node with in the guest (GUEST_NODE_FLAGS there). */
 const SUITE_NODE_FLAGS = ['--single-threaded', '--no-opt', '--no-sparkplug'];
 
@@ -40,8 +40,19 @@ const { values: o, positionals } = parseArgs({
     device: { type: 'string', default: '/dev/fwctl/fwctl0' },
     'no-robustness': { type: 'boolean', default: false },
     floor: { type: 'string' },
+    compare: { type: 'string' },
+    /** Where the build measured lives (the guest's measure step; --compare's checkout). */
+    'build-root': { type: 'string' },
   },
 });
+/** The checkout whose build is measured: this one, or --compare's. */
+const BUILD = o['build-root'] ?? ROOT;
+const dist = (p) => pathToFileURL(join(BUILD, 'dist', p)).href;
+const compare = o.compare && resolve(o.compare);
+if (compare && !existsSync(join(compare, 'dist/harness/targets/dev.js'))) {
+  process.stderr.write(`bench-kernel: --compare ${o.compare}: no build there (dist/harness/targets/dev.js): run npm run build in it\n`);
+  process.exit(2);
+}
 const iterations = Number(o.iterations);
 const rounds = Number(o.rounds);
 if (!Number.isInteger(iterations) || iterations < 100) {
@@ -66,7 +77,7 @@ async function host() {
       process.exit(1);
     }
     const t0 = performance.now();
-    const args = ['guest', '--iterations', String(iterations), '--rounds', String(rounds), '--device', o.device, ...(o['no-robustness'] ? ['--no-robustness'] : [])];
+    const args = ['guest', '--iterations', String(iterations), '--rounds', String(rounds), '--device', o.device, ...(o['no-robustness'] ? ['--no-robustness'] : []), ...(compare ? ['--compare', compare] : [])];
     const boot = spawnSync(join(ROOT, 'vm/fwctl-vm'), ['boot', '--timeout', '1800', '--share', share, '--', process.execPath, 'vm/bench-kernel.mjs', ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -121,35 +132,80 @@ async function measureNode() {
 
   // Timed in batches of BATCH calls, like the C loop: a preempted batch only gets slower, so the fastest
   // batch is the cost of a call (the host is shared and the guest emulated), the median how steady it was.
+  // Each measurement is a loop of its own (`loop(n)` makes n calls), as the C loop is: one call site per
+  // kind of call, so the JIT sees it as a caller in a hot loop would.
   const BATCH = 500;
   const batches = Math.max(1, Math.round(n0 / BATCH));
-  /** ns per call of `call`, per batch, after a warm-up; awaited like every caller of Target.ioctl. */
-  const measure = async (call, n = batches, size = BATCH) => {
-    for (let i = 0; i < Math.min(1000, size); i++) await call();
+  /** ns per call, per batch, after a warm-up; `loop` may be async (awaited once per batch). */
+  const measure = async (loop, n = batches, size = BATCH) => {
+    await loop(Math.min(1000, size));
     const per = [];
     for (let b = 0; b < n; b++) {
       const t0 = process.hrtime.bigint();
-      for (let i = 0; i < size; i++) await call();
+      await loop(size);
       per.push(Number(process.hrtime.bigint() - t0) / size);
-    }
-    return per;
-  };
-  /** The same without awaiting: the cost of the koffi call alone, the floor of anything through koffi. */
-  const measureSync = (call) => {
-    for (let i = 0; i < 1000; i++) call();
-    const per = [];
-    for (let b = 0; b < batches; b++) {
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < BATCH; i++) call();
-      per.push(Number(process.hrtime.bigint() - t0) / BATCH);
     }
     return per;
   };
   const check = (r, what) => {
     if (r.ret !== 0) throw new Error(`${what}: ${r.errno}`);
   };
-  check(await target.ioctl(fd, FWCTL_INFO, info.addr), 'FWCTL_INFO');
-  check(await target.ioctl(fd, FWCTL_RPC, rpc.addr), 'FWCTL_RPC');
+  const infoAddr = info.addr;
+  const rpcAddr = rpc.addr;
+  // The kernel writes out_len back (drivers/fwctl/main.c fwctl_cmd_rpc); the C loop resets it before every
+  // call, and so does every loop here that sends the RPC.
+  const rpcWords = new Uint32Array(rpc.bytes.buffer, rpc.bytes.byteOffset, 6);
+  check(await target.ioctl(fd, FWCTL_INFO, infoAddr), 'FWCTL_INFO');
+  check(await target.ioctl(fd, FWCTL_RPC, rpcAddr), 'FWCTL_RPC');
+  // A build from before issue 15 (--compare) has no ioctlSync: those lines are left out for it.
+  const sync = typeof target.ioctlSync === 'function';
+  if (sync) {
+    check(target.ioctlSync(fd, FWCTL_INFO, infoAddr) ?? { ret: -1, errno: 'no sync path' }, 'FWCTL_INFO (sync)');
+    check(target.ioctlSync(fd, FWCTL_RPC, rpcAddr) ?? { ret: -1, errno: 'no sync path' }, 'FWCTL_RPC (sync)');
+  }
+
+  // The koffi binding itself, as harness/kernel/libc.ts declares ioctl: the floor of anything through koffi.
+  const koffi = createRequire(join(BUILD, 'package.json'))('koffi');
+  const rawIoctl = koffi.load('libc.so.6').func('int ioctl(int fd, unsigned long request, uintptr_t arg)');
+  const infoAddrN = Number(infoAddr);
+
+  const loops = {
+    infoSync: sync && ((n) => {
+      for (let i = 0; i < n; i++) target.ioctlSync(fd, FWCTL_INFO, infoAddr);
+    }),
+    rpcSync: sync && ((n) => {
+      for (let i = 0; i < n; i++) {
+        rpcWords[3] = 72;
+        target.ioctlSync(fd, FWCTL_RPC, rpcAddr);
+      }
+    }),
+    info: async (n) => {
+      for (let i = 0; i < n; i++) await target.ioctl(fd, FWCTL_INFO, infoAddr);
+    },
+    rpc: async (n) => {
+      for (let i = 0; i < n; i++) {
+        rpcWords[3] = 72;
+        await target.ioctl(fd, FWCTL_RPC, rpcAddr);
+      }
+    },
+    koffiInfo: (n) => {
+      for (let i = 0; i < n; i++) rawIoctl(fd, FWCTL_INFO, infoAddr);
+    },
+    koffiInfoNumber: (n) => {
+      for (let i = 0; i < n; i++) rawIoctl(fd, FWCTL_INFO, infoAddrN);
+    },
+    libcInfo: (n) => {
+      for (let i = 0; i < n; i++) libc.ioctl(fd, FWCTL_INFO, infoAddr);
+    },
+    // The same RPC through koffi's thread pool: what DevTarget does on devices that are not cxl_test mocks
+    // (and on mocks with --allow-hazards). Fewer calls: each costs hundreds of µs under emulation.
+    rpcAsync: async (n) => {
+      for (let i = 0; i < n; i++) {
+        rpcWords[3] = 72;
+        await libc.ioctlAsync(fd, FWCTL_RPC, rpcAddr);
+      }
+    },
+  };
 
   // A robustness probe's path: an agent child (what processes.spawn() gives the suite), hazards allowed as in
   // test:kernel, so its FWCTL_RPC goes to koffi's thread pool; every call crosses the wire protocol.
@@ -162,21 +218,22 @@ async function measureNode() {
   const aout = agent.alloc(72);
   const arpc = agent.alloc(encodeRpc({ scope: 0, in_len: 24, out_len: 72, in: ain.addr, out: aout.addr }));
   check(await agent.ioctl(afd, FWCTL_RPC, arpc.addr), 'FWCTL_RPC through the agent');
+  loops.agentInfo = async (n) => {
+    for (let i = 0; i < n; i++) await agent.ioctl(afd, FWCTL_INFO, ainfo.addr);
+  };
+  loops.agentRpc = async (n) => {
+    for (let i = 0; i < n; i++) await agent.ioctl(afd, FWCTL_RPC, arpc.addr);
+  };
 
-  const runs = { cInfo: [], cRpc: [], info: [], rpc: [], koffiInfo: [], rpcAsync: [], agentInfo: [], agentRpc: [] };
-  const add = (k, per) => runs[k].push(...per);
+  // Per round: the C loop's fastest batch, and each node measurement's batches.
+  for (const k of Object.keys(loops)) if (!loops[k]) delete loops[k];
+  const runs = { cInfo: [], cRpc: [], ...Object.fromEntries(Object.keys(loops).map((k) => [k, []])) };
+  const slow = { rpcAsync: [2, 25], agentInfo: [2, 10], agentRpc: [2, 10] };
   for (let r = 0; r < rounds; r++) {
     const c = floorRun(o.floor, iterations);
     runs.cInfo.push(c.infoNs);
     runs.cRpc.push(c.rpcNs);
-    add('info', await measure(() => target.ioctl(fd, FWCTL_INFO, info.addr)));
-    add('rpc', await measure(() => target.ioctl(fd, FWCTL_RPC, rpc.addr)));
-    add('koffiInfo', measureSync(() => libc.ioctl(fd, FWCTL_INFO, info.addr)));
-    // The same RPC through koffi's thread pool: what DevTarget does on devices that are not cxl_test mocks
-    // (and on mocks with --allow-hazards). Fewer calls: each costs hundreds of µs under emulation.
-    add('rpcAsync', await measure(() => libc.ioctlAsync(fd, FWCTL_RPC, rpc.addr), 2, 25));
-    add('agentInfo', await measure(() => agent.ioctl(afd, FWCTL_INFO, ainfo.addr), 2, 10));
-    add('agentRpc', await measure(() => agent.ioctl(afd, FWCTL_RPC, arpc.addr), 2, 10));
+    for (const [k, loop] of Object.entries(loops)) runs[k].push(await measure(loop, ...(slow[k] ?? [])));
   }
   await agent.exit();
   await hazardous.dispose();
@@ -201,23 +258,46 @@ function robustnessRun(share) {
   return { verdict: report.verdict, exit: r.status, wallMs: Math.round(wallMs), tests };
 }
 
+/** What each measurement is, in the order printed. */
+const LINES = [
+  ['infoSync', 'FWCTL_INFO, DevTarget.ioctlSync'],
+  ['rpcSync', 'FWCTL_RPC Get Supported Features, ioctlSync (a mock)'],
+  ['info', 'FWCTL_INFO, await DevTarget.ioctl'],
+  ['rpc', 'FWCTL_RPC, await DevTarget.ioctl (a mock: sync)'],
+  ['koffiInfo', 'FWCTL_INFO, the koffi binding alone'],
+  ['koffiInfoNumber', 'FWCTL_INFO, koffi binding, address as a Number'],
+  ['libcInfo', 'FWCTL_INFO, libc.ioctl (a result object per call)'],
+  ['rpcAsync', 'FWCTL_RPC, same call via koffi thread pool'],
+  ['agentInfo', 'FWCTL_INFO via an agent child (wire protocol)'],
+  ['agentRpc', 'FWCTL_RPC via an agent child, hazards (thread pool)'],
+];
+
 async function guest() {
   const share = process.env.FWCTL_VM_SHARE;
   const floor = join(share, 'ioctl-floor');
-  const node = (flags) => {
-    const r = spawnSync(process.execPath, [...flags, SELF, 'measure', '--iterations', String(iterations), '--rounds', String(rounds), '--device', o.device, '--floor', floor], { encoding: 'utf8' });
+  const node = (flags, build = ROOT) => {
+    const r = spawnSync(process.execPath, [...flags, SELF, 'measure', '--iterations', String(iterations), '--rounds', String(rounds), '--device', o.device, '--floor', floor, '--build-root', build], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`bench-kernel measure ${flags.join(' ')} failed: ${r.stderr}`);
     return JSON.parse(r.stdout);
   };
   /** The fastest batch is the cost of a call; the median batch says how steady the machine was. */
   const summarize = (runs) => {
-    const m = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, Math.min(...v)]));
-    const med = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
+    const all = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v.flat()]));
+    const m = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Math.min(...v)]));
+    const med = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, median(v)]));
+    // Each node measurement against the C loop's call of the same kind.
+    const cOf = (k) => (/rpc/i.test(k) ? 'rpc' : 'info');
+    const node = Object.keys(runs).filter((k) => k !== 'cInfo' && k !== 'cRpc');
+    const c = { info: m.cInfo, rpc: m.cRpc };
+    const cMed = { info: med.cInfo, rpc: med.cRpc };
     return {
       floor: { infoUs: us(m.cInfo), rpcUs: us(m.cRpc) },
-      devTarget: { infoUs: us(m.info), rpcUs: us(m.rpc), rpcAsyncUs: us(m.rpcAsync), koffiInfoUs: us(m.koffiInfo), agentInfoUs: us(m.agentInfo), agentRpcUs: us(m.agentRpc) },
-      ratio: { info: ratio(m.info, m.cInfo), rpc: ratio(m.rpc, m.cRpc), rpcAsync: ratio(m.rpcAsync, m.cRpc), koffiInfo: ratio(m.koffiInfo, m.cInfo), agentInfo: ratio(m.agentInfo, m.cInfo), agentRpc: ratio(m.agentRpc, m.cRpc) },
-      medianRatio: { info: ratio(med.info, med.cInfo), rpc: ratio(med.rpc, med.cRpc) },
+      devTarget: Object.fromEntries(node.map((k) => [`${k}Us`, us(m[k])])),
+      ratio: Object.fromEntries(node.map((k) => [k, ratio(m[k], c[cOf(k)])])),
+      medianRatio: Object.fromEntries(node.map((k) => [k, ratio(med[k], cMed[cOf(k)])])),
+      // Each round's fastest batch against the C loop's in the same round, the median over rounds: steadier
+      // than the overall fastest when the host's load changes between rounds.
+      roundRatio: Object.fromEntries(node.map((k) => [k, ratio(median(runs[k].map((b, r) => Math.min(...b) / runs[`c${cOf(k) === 'rpc' ? 'Rpc' : 'Info'}`][r])), 1)])),
       runsNs: runs,
     };
   };
@@ -232,6 +312,8 @@ async function guest() {
     ...jit,
     suiteFlags: { flags: SUITE_NODE_FLAGS.join(' '), ...interp },
   };
+  // Another checkout's build (e.g. before a change), measured in this boot after this one's, C loop included.
+  if (compare) result.compare = { build: compare, ...summarize(node([], compare)), suiteFlags: summarize(node(SUITE_NODE_FLAGS, compare)) };
   if (!o['no-robustness']) {
     const rob = robustnessRun(share);
     // The floor for the same inputs: the C loop's RPC, as many times as the suite sent.
@@ -245,19 +327,32 @@ async function guest() {
   w(`fwctl ioctl cost on Linux ${result.kernel}, ${o.device} (cxl_test), fastest batch of 500 calls over ${rounds} rounds of ${iterations} calls; ${result.note}\n`);
   for (const [name, s] of [['node (default V8 tiers)', jit], [`node ${SUITE_NODE_FLAGS.join(' ')} (as test:kernel)`, interp]]) {
     w(`\n${name}\n${'call'.padEnd(52)} ${'C floor'.padStart(11)} ${'DevTarget'.padStart(11)} ${'ratio'.padStart(8)}\n`);
-    w(line('FWCTL_INFO (sync koffi call)', s.floor.infoUs, s.devTarget.infoUs, s.ratio.info));
-    w(line('FWCTL_RPC Get Supported Features (sync: a mock)', s.floor.rpcUs, s.devTarget.rpcUs, s.ratio.rpc));
-    w(line('FWCTL_INFO, libc.ioctl alone (no target, no await)', s.floor.infoUs, s.devTarget.koffiInfoUs, s.ratio.koffiInfo));
-    w(line('FWCTL_RPC, same call via koffi thread pool', s.floor.rpcUs, s.devTarget.rpcAsyncUs, s.ratio.rpcAsync));
-    w(line('FWCTL_INFO via an agent child (wire protocol)', s.floor.infoUs, s.devTarget.agentInfoUs, s.ratio.agentInfo));
-    w(line('FWCTL_RPC via an agent child, hazards (thread pool)', s.floor.rpcUs, s.devTarget.agentRpcUs, s.ratio.agentRpc));
-    w(`(median batches: INFO ${s.medianRatio.info}x, RPC ${s.medianRatio.rpc}x)\n`);
+    for (const [k, what] of LINES) {
+      if (s.ratio[k] !== undefined) w(line(what, /rpc/i.test(k) ? s.floor.rpcUs : s.floor.infoUs, s.devTarget[`${k}Us`], s.ratio[k]));
+    }
+    w(`(median over rounds of each round's ratio: INFO ${s.roundRatio.infoSync}x, RPC ${s.roundRatio.rpcSync}x through ioctlSync; ${s.roundRatio.info}x, ${s.roundRatio.rpc}x through ioctl)\n`);
+    w(`(median batches: INFO ${s.medianRatio.infoSync}x, RPC ${s.medianRatio.rpcSync}x through ioctlSync; ${s.medianRatio.info}x, ${s.medianRatio.rpc}x through ioctl)\n`);
+  }
+  if (result.compare) {
+    const b = result.compare;
+    w(`\n--compare ${b.build} (measured in this boot, after the build above; ratios to the C loop, fastest batch)\n`);
+    for (const [name, x, y] of [['default V8 tiers', b, jit], [SUITE_NODE_FLAGS.join(' '), b.suiteFlags, interp]]) {
+      const f = (s) => `INFO ${s.ratio.infoSync ?? s.ratio.info}x, RPC ${s.ratio.rpcSync ?? s.ratio.rpc}x`;
+      w(`${name.padEnd(40)} compared build: ${f(x)}; this build: ${f(y)} (its fastest path: ioctlSync where it has one)\n`);
+    }
   }
   if (result.robustness) {
     const r = result.robustness;
     w(`\nrobustness suite on ${o.device} (--allow-hazards, as test:kernel; ${SUITE_NODE_FLAGS.join(' ')}): ${r.verdict}, ${Math.round(r.wallMs / 100) / 10} s wall for the run\n`);
     w(`${'test'.padEnd(40)} ${'inputs'.padStart(7)} ${'ms'.padStart(8)} ${'inputs/s'.padStart(9)} ${'C floor/s'.padStart(10)} ${'ratio'.padStart(8)}\n`);
     for (const t of r.tests) w(`${`${t.id} (${t.outcome})`.padEnd(40)} ${String(t.inputs).padStart(7)} ${String(t.durationMs).padStart(8)} ${String(t.inputsPerS).padStart(9)} ${String(r.floorInputsPerS).padStart(10)} ${String(t.ratio).padStart(7)}x\n`);
+    const perInputMs = Math.round((1000 / Math.max(...r.tests.map((t) => t.inputsPerS), 1)) * 10) / 10;
+    w(
+      `C floor/s: the C loop's FWCTL_RPC rate (the valid Get Supported Features above; the kernel rejects most malformed\n` +
+        `inputs sooner, so the floor for the same inputs is at least this). Per input the suite spends ~${perInputMs} ms, of which an\n` +
+        `agent round trip (the probe runs in a child so a crash costs only the child) is ${Math.round(interp.devTarget.agentRpcUs / 100) / 10} ms and the ioctl itself µs:\n` +
+        `the rest is the harness's work around each call (its 8 KiB request buffers over the wire, the outcome; not timed apart).\n`,
+    );
   }
 }
 

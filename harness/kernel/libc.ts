@@ -84,23 +84,37 @@ export function ioctl(fd: number, request: number, arg: bigint): SyscallResult {
   return result(c.ioctl(fd, request, arg));
 }
 
-/** Results are never changed by their readers: the common ones are made once, frozen, and already settled. */
-const SETTLED_OK: Promise<SyscallResult> = Promise.resolve(Object.freeze({ ret: 0 }));
-const settledErrno = new Map<number, Promise<SyscallResult>>();
+/** Results are never changed by their readers: the common ones are made once and frozen. */
+const OK: SyscallResult = Object.freeze({ ret: 0 });
+const errnoResults = new Map<number, SyscallResult>();
 
 /**
- * ioctl(2) on this thread, as an already settled promise: the hot path of
- * the dev: target (issue 15: FWCTL_INFO and FWCTL_RPC within 2x of a C loop).
- * No result object, no errno name and no promise is made per call for a
- * success or a repeated errno; koffi's errno is read right after the call.
+ * ioctl(2) on this thread, for calls that cannot block: the hot path of the
+ * dev: target (issue 15: FWCTL_INFO and FWCTL_RPC within 2x of a C loop). No
+ * result object and no errno name is made per call for a success or a
+ * repeated errno (the results are frozen and shared); koffi's errno is read
+ * right after the call, and only when it failed.
  */
-export function ioctlSettled(fd: number, request: number, arg: bigint): Promise<SyscallResult> {
+export function ioctlSync(fd: number, request: number, arg: bigint): SyscallResult {
   const ret = c.ioctl(fd, request, arg) as number;
-  if (ret === 0) return SETTLED_OK;
-  if (ret > 0) return Promise.resolve({ ret });
+  if (ret === 0) return OK;
+  if (ret > 0) return { ret };
   const e = koffi.errno();
-  let p = settledErrno.get(e);
-  if (!p) settledErrno.set(e, (p = Promise.resolve(Object.freeze({ ret: -1, errno: errnoName(e) }))));
+  let r = errnoResults.get(e);
+  if (!r) errnoResults.set(e, (r = Object.freeze({ ret: -1, errno: errnoName(e) })));
+  return r;
+}
+
+const SETTLED_OK: Promise<SyscallResult> = Promise.resolve(OK);
+const settled = new Map<SyscallResult, Promise<SyscallResult>>();
+
+/** ioctlSync as an already settled promise, made once per outcome (Target.ioctl's shape). */
+export function ioctlSettled(fd: number, request: number, arg: bigint): Promise<SyscallResult> {
+  const r = ioctlSync(fd, request, arg);
+  if (r === OK) return SETTLED_OK;
+  if (r.ret > 0) return Promise.resolve(r);
+  let p = settled.get(r);
+  if (!p) settled.set(r, (p = Promise.resolve(r)));
   return p;
 }
 

@@ -54,7 +54,8 @@ const REGISTER_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
 
 /** An ioctl on a descriptor this target did not open: the same settled answer every time. */
-const SETTLED_EBADF: Promise<SyscallResult> = Promise.resolve(Object.freeze({ ret: -1, errno: 'EBADF' }));
+const EBADF: SyscallResult = Object.freeze({ ret: -1, errno: 'EBADF' });
+const SETTLED_EBADF: Promise<SyscallResult> = Promise.resolve(EBADF);
 
 /** Where the target looks; tests and odd systems can move the roots. */
 export interface DevRoots extends Omit<DiscoveryRoots, 'info'> {
@@ -237,6 +238,18 @@ export class DevTarget implements Target {
     const fromMemory = this.fds.get(fd);
     if (fromMemory === undefined) return SETTLED_EBADF;
     return request === FWCTL_RPC && !fromMemory ? libc.ioctlAsync(fd, request, arg) : libc.ioctlSettled(fd, request, arg);
+  }
+
+  /**
+   * The hot path (Target.ioctlSync): every ioctl but an FWCTL_RPC that may
+   * reach firmware, on this thread, with frozen shared results, so a call
+   * allocates nothing. Undefined (nothing done) for the RPCs ioctl() sends to
+   * the thread pool.
+   */
+  ioctlSync(fd: number, request: number, arg: bigint): SyscallResult | undefined {
+    const fromMemory = this.fds.get(fd);
+    if (fromMemory === undefined) return EBADF;
+    return request === FWCTL_RPC && !fromMemory ? undefined : libc.ioctlSync(fd, request, arg);
   }
 
   async close(fd: number): Promise<SyscallResult> {

@@ -47,6 +47,16 @@ export interface TargetProcess {
   open(): Promise<number>;
   /** ioctl(2) with `arg` as the pointer argument. Never rejects for an errno. */
   ioctl(fd: number, request: number, arg: bigint): Promise<SyscallResult>;
+  /**
+   * Optional: the same call made synchronously, for a caller in a hot loop
+   * (no promise and no event-loop turn per call: issue 15, `npm run
+   * bench:kernel`). Returns undefined, having done nothing, when this call
+   * cannot be made without waiting (it may block in firmware, or crosses to
+   * another process): then use ioctl(). So `t.ioctlSync?.(fd, r, a) ??
+   * (await t.ioctl(fd, r, a))` is always right. Same result as ioctl(); the
+   * object may be shared between calls and is frozen: do not change it.
+   */
+  ioctlSync?(fd: number, request: number, arg: bigint): SyscallResult | undefined;
   close(fd: number): Promise<SyscallResult>;
 }
 
