@@ -6,10 +6,15 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ROOT } from '../harness/paths.js';
 import { loadPolicy } from '../harness/policy/policy.js';
 import { runMutation, type MutantResult } from '../harness/mutate/mutate.js';
 import { OPERATORS } from '../harness/mutate/operators.js';
+import { validate } from '../harness/schema/validate.js';
+import type { MutateOutput } from '../harness/generated/mutate.js';
 
 function cts(...args: string[]) {
   return spawnSync(process.execPath, ['bin/fwctl-cts.js', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
@@ -70,5 +75,30 @@ describe('mutate', function () {
     expect(bad.stderr).to.match(/--operator no-such-op: unknown operator \(operators: enotty-einval/);
     const list = cts('mutate', '--list', '--json');
     expect((JSON.parse(list.stdout) as unknown[]).length).to.equal(OPERATORS.length);
+  });
+
+  it('mutate --baseline scores against a recorded run (a taint rule on a real kernel: one clean boot each), with the verdicts of a baseline run here, in output its schema accepts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fwctl-cts-mutate-test-'));
+    try {
+      const args = ['--target', 'sim:cxl', '--operator', 'info-device-type-error', '--operator', 'enotty-einval', '--suite', 'uapi/dispatch', '--json'];
+      const ran = cts('run', '--target', 'sim:cxl', '--suite', 'uapi/dispatch', '--report-dir', dir);
+      expect(ran.status, ran.stderr).to.equal(0);
+      const [own, recorded] = [cts('mutate', ...args), cts('mutate', ...args, '--baseline', dir)].map((r) => {
+        expect(r.status, r.stderr).to.equal(0);
+        return validate<MutateOutput>(JSON.parse(r.stdout), 'mutate', 'mutate --json').targets[0]!;
+      });
+      expect(scored(recorded.mutants)).to.deep.equal(scored(own.mutants));
+      expect(recorded.mutants.map((m) => m.status)).to.deep.equal(['killed', 'survived']);
+      expect(recorded.baseline.passed).to.equal(own.baseline.passed);
+      expect(recorded.baseline.from).to.equal(join(dir, 'report.json'));
+      expect(own.baseline.from).to.equal(undefined);
+      // A baseline without the target is bad input, named in one line.
+      const other = cts('mutate', '--target', 'sim:mlx5', '--operator', 'enotty-einval', '--baseline', dir);
+      expect(other.status).to.equal(2);
+      expect(other.stderr.trim().split('\n')).to.have.length(1);
+      expect(other.stderr).to.match(/--baseline .*report\.json: no target sim:mlx5 in it \(targets: sim:cxl\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

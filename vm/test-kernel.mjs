@@ -861,4 +861,4 @@ function render(s) {
   return L.join('\n');
 }
 
-export { consoleProblems, GUEST_NODE_FLAGS };
+export { consoleProblems, GUEST_NODE_FLAGS, pickDevice };
