@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT } from '../harness/paths.js';
 import { loadPolicy } from '../harness/policy/policy.js';
 import { runMutation, type MutantResult } from '../harness/mutate/mutate.js';
@@ -100,5 +101,21 @@ describe('mutate', function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('vm/mutate-kernel.mjs combines its boots: killed in any boot beats survived beats not applicable, and the result is schema-valid', async () => {
+    const { combine } = (await import(pathToFileURL(join(ROOT, 'vm/mutate-kernel.mjs')).href)) as { combine(s: { boot: string; r: unknown }[]): MutateOutput['targets'][number] };
+    const m = (operator: string, status: MutantResult['status'], killedBy: string[] = [], reason?: string): MutantResult => ({ operator, rule: 'taint.debug-write', description: 'd', status, killedBy, ruleTripped: killedBy.includes('taint.debug-write'), failedTests: killedBy.map((r) => `${r} (fail)`), durationMs: 1, ...(reason && { reason }) });
+    const report = (mutants: MutantResult[]) => ({ target: 'dev:/dev/fwctl/fwctl0', policy: 'upstream', baseline: { passed: 1, failed: 0, skipped: 0, failedTests: [], durationMs: 1 }, mutants, killed: 0, survived: 0, notApplicable: 0, killRate: null });
+    const c = combine([
+      { boot: 'main-1', r: report([m('taint-masked', 'survived'), m('warning-duplicated', 'not-applicable', [], 'no call'), m('resources-drift', 'not-applicable', [], 'no part')]) },
+      { boot: 'taint.debug-write-taint-masked', r: report([m('taint-masked', 'killed', ['taint.debug-write'])]) },
+      { boot: 'taint.warn-once-warning-duplicated', r: report([m('warning-duplicated', 'not-applicable', [], 'again')]) },
+    ]);
+    validate<MutateOutput>({ targets: [c] }, 'mutate', 'combined');
+    expect(c.mutants.map((x) => [x.operator, x.status])).to.deep.equal([['taint-masked', 'killed'], ['warning-duplicated', 'not-applicable'], ['resources-drift', 'not-applicable']]);
+    expect(c.mutants[0]!.ruleTripped).to.equal(true);
+    expect(c.mutants[1]!.reason).to.equal('main-1: no call; taint.warn-once-warning-duplicated: again');
+    expect([c.killed, c.survived, c.notApplicable, c.killRate]).to.deep.equal([1, 0, 2, 1]);
   });
 });

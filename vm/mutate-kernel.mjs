@@ -234,6 +234,8 @@ function combine(scored) {
   return { target: first.target, policy: first.policy, baseline: first.baseline, mutants, killed, survived, notApplicable: mutants.length - killed - survived, killRate: killed + survived ? killed / (killed + survived) : null };
 }
 
+export { combine };
+
 function fail(message) {
   process.stderr.write(`mutate-kernel: ${message}\n`);
   return false;
