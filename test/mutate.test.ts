@@ -6,10 +6,16 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT } from '../harness/paths.js';
 import { loadPolicy } from '../harness/policy/policy.js';
 import { runMutation, type MutantResult } from '../harness/mutate/mutate.js';
 import { OPERATORS } from '../harness/mutate/operators.js';
+import { validate } from '../harness/schema/validate.js';
+import type { MutateOutput } from '../harness/generated/mutate.js';
 
 function cts(...args: string[]) {
   return spawnSync(process.execPath, ['bin/fwctl-cts.js', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
@@ -70,5 +76,46 @@ describe('mutate', function () {
     expect(bad.stderr).to.match(/--operator no-such-op: unknown operator \(operators: enotty-einval/);
     const list = cts('mutate', '--list', '--json');
     expect((JSON.parse(list.stdout) as unknown[]).length).to.equal(OPERATORS.length);
+  });
+
+  it('mutate --baseline scores against a recorded run (a taint rule on a real kernel: one clean boot each), with the verdicts of a baseline run here, in output its schema accepts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fwctl-cts-mutate-test-'));
+    try {
+      const args = ['--target', 'sim:cxl', '--operator', 'info-device-type-error', '--operator', 'enotty-einval', '--suite', 'uapi/dispatch', '--json'];
+      const ran = cts('run', '--target', 'sim:cxl', '--suite', 'uapi/dispatch', '--report-dir', dir);
+      expect(ran.status, ran.stderr).to.equal(0);
+      const [own, recorded] = [cts('mutate', ...args), cts('mutate', ...args, '--baseline', dir)].map((r) => {
+        expect(r.status, r.stderr).to.equal(0);
+        return validate<MutateOutput>(JSON.parse(r.stdout), 'mutate', 'mutate --json').targets[0]!;
+      });
+      expect(scored(recorded.mutants)).to.deep.equal(scored(own.mutants));
+      expect(recorded.mutants.map((m) => m.status)).to.deep.equal(['killed', 'survived']);
+      expect(recorded.baseline.passed).to.equal(own.baseline.passed);
+      expect(recorded.baseline.from).to.equal(join(dir, 'report.json'));
+      expect(own.baseline.from).to.equal(undefined);
+      // A baseline without the target is bad input, named in one line.
+      const other = cts('mutate', '--target', 'sim:mlx5', '--operator', 'enotty-einval', '--baseline', dir);
+      expect(other.status).to.equal(2);
+      expect(other.stderr.trim().split('\n')).to.have.length(1);
+      expect(other.stderr).to.match(/--baseline .*report\.json: no target sim:mlx5 in it \(targets: sim:cxl\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('vm/mutate-kernel.mjs combines its boots: killed in any boot beats survived beats not applicable, and the result is schema-valid', async () => {
+    const { combine } = (await import(pathToFileURL(join(ROOT, 'vm/mutate-kernel.mjs')).href)) as { combine(s: { boot: string; r: unknown }[]): MutateOutput['targets'][number] };
+    const m = (operator: string, status: MutantResult['status'], killedBy: string[] = [], reason?: string): MutantResult => ({ operator, rule: 'taint.debug-write', description: 'd', status, killedBy, ruleTripped: killedBy.includes('taint.debug-write'), failedTests: killedBy.map((r) => `${r} (fail)`), durationMs: 1, ...(reason && { reason }) });
+    const report = (mutants: MutantResult[]) => ({ target: 'dev:/dev/fwctl/fwctl0', policy: 'upstream', baseline: { passed: 1, failed: 0, skipped: 0, failedTests: [], durationMs: 1 }, mutants, killed: 0, survived: 0, notApplicable: 0, killRate: null });
+    const c = combine([
+      { boot: 'main-1', r: report([m('taint-masked', 'survived'), m('warning-duplicated', 'not-applicable', [], 'no call'), m('resources-drift', 'not-applicable', [], 'no part')]) },
+      { boot: 'taint.debug-write-taint-masked', r: report([m('taint-masked', 'killed', ['taint.debug-write'])]) },
+      { boot: 'taint.warn-once-warning-duplicated', r: report([m('warning-duplicated', 'not-applicable', [], 'again')]) },
+    ]);
+    validate<MutateOutput>({ targets: [c] }, 'mutate', 'combined');
+    expect(c.mutants.map((x) => [x.operator, x.status])).to.deep.equal([['taint-masked', 'killed'], ['warning-duplicated', 'not-applicable'], ['resources-drift', 'not-applicable']]);
+    expect(c.mutants[0]!.ruleTripped).to.equal(true);
+    expect(c.mutants[1]!.reason).to.equal('main-1: no call; taint.warn-once-warning-duplicated: again');
+    expect([c.killed, c.survived, c.notApplicable, c.killRate]).to.deep.equal([1, 0, 2, 1]);
   });
 });

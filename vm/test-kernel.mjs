@@ -944,4 +944,4 @@ function render(s) {
   return L.join('\n');
 }
 
-export { consoleProblems, diedBeforeInit, GUEST_NODE_FLAGS, VARIANT_SLOWDOWN };
+export { consoleProblems, diedBeforeInit, GUEST_NODE_FLAGS, pickDevice, VARIANT_SLOWDOWN };

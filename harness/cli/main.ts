@@ -360,7 +360,8 @@ Exit codes:
     .option('--exclude <glob>', 'leave out tests whose id matches this glob (repeatable)', collect)
     .option('-j, --workers <n>', `worker threads (1 to ${MAX_WORKERS})`, intIn(1, MAX_WORKERS), defaultWorkers())
     .option('--timeout <ms>', `per-test timeout (1 to ${MAX_TIMEOUT_MS})`, intIn(1, MAX_TIMEOUT_MS), DEFAULT_TIMEOUT_MS)
-    .option('--json', 'machine-readable output')
+    .option('--json', 'machine-readable output (schemas/mutate.schema.json)')
+    .option('--baseline <report>', 'take the baseline from this report.json (or report directory) of an earlier run instead of running it: a taint rule on a real kernel needs a clean boot for the baseline and another for the mutant')
     .addHelpText('after', `
 Exit codes:
   0  the mutants were scored (whatever the kill rate)

@@ -1,8 +1,10 @@
 /** `fwctl-cts mutate`: the kill rate of the suites on a target (harness/mutate/mutate.ts, docs/mutate.md). */
 import { existsSync } from 'node:fs';
 import { CtsError } from '../errors.js';
-import { runMutations, renderMutation, selectOperators, type MutationReport } from '../mutate/mutate.js';
+import { runMutations, renderMutation, selectOperators } from '../mutate/mutate.js';
 import { OPERATORS } from '../mutate/operators.js';
+import { loadBaselineReport } from '../diff/load.js';
+import type { MutateOutput } from '../generated/mutate.js';
 import { loadPolicy } from '../policy/policy.js';
 import { selectSuites } from '../run.js';
 import { expandTargets, parseTarget } from '../targets/spec.js';
@@ -19,6 +21,7 @@ export interface MutateCliOptions {
   timeout: number;
   json?: boolean;
   list?: boolean;
+  baseline?: string;
 }
 
 /** The operator catalog, one line each: id, the rule it should trip, what it does. */
@@ -42,7 +45,9 @@ export async function runMutateCli(o: MutateCliOptions, options: TargetOptions, 
     const spec = parseTarget(t);
     if (spec.kind === 'dev' && !existsSync(spec.path)) throw new CtsError('CTS_E_NO_DEVICE_NODE', `target '${t}': no such device node ${spec.path}`, 'fwctl-cts inventory lists the fwctl devices here');
   }
-  const reports: MutationReport[] = await runMutations({
+  const baseline = o.baseline === undefined ? undefined : loadBaselineReport(o.baseline);
+  const reports = await runMutations({
+    baseline,
     targets,
     operators: o.operator,
     policy: o.policy,
@@ -55,5 +60,6 @@ export async function runMutateCli(o: MutateCliOptions, options: TargetOptions, 
     onMutant: (m, i, n) => err.write(`fwctl-cts: mutant ${i + 1}/${n} ${m.operator}: ${m.status}\n`),
   });
   if (!o.json) for (const report of reports) out.write(`${renderMutation(report)}\n\n`);
-  if (o.json) out.write(`${JSON.stringify({ targets: reports }, null, 2)}\n`);
+  const output: MutateOutput = { targets: reports };
+  if (o.json) out.write(`${JSON.stringify(output, null, 2)}\n`);
 }

@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CtsError } from '../errors.js';
+import type { MutantResult, MutationReport } from '../generated/mutate.js';
 import type { Report } from '../generated/report.js';
 import { DEFAULT_TIMEOUT_MS, defaultWorkers, runConformance } from '../run.js';
 import { WorkerPool } from '../runner/pool.js';
@@ -30,40 +31,19 @@ export interface MutateOptions {
   timeoutMs?: number;
   /** What the user unlocked on a real device (--allow-*). */
   options?: TargetOptions;
+  /**
+   * The baseline from an earlier run (`--baseline report.json`) instead of running it here. A real
+   * kernel's TAINT_FWCTL is sticky until reboot: a taint rule's baseline taints it, so the rule's
+   * mutant must run on a kernel of its own, booted clean (vm/mutate-kernel.mjs).
+   */
+  baseline?: { file: string; report: Report };
   /** Called as each mutant is scored (progress). */
   onMutant?: (m: MutantResult, index: number, total: number) => void;
 }
 
-export type MutantStatus = 'killed' | 'survived' | 'not-applicable';
-
-export interface MutantResult {
-  operator: string;
-  /** The rule the operator should trip. */
-  rule: string;
-  description: string;
-  status: MutantStatus;
-  /** Why it is not applicable. */
-  reason?: string;
-  /** Rules of the tests that failed under the mutant (killed). */
-  killedBy: string[];
-  /** Whether `rule` is among them. */
-  ruleTripped: boolean;
-  /** Tests that passed on the baseline and did not under the mutant: `<id> (<outcome>)`. */
-  failedTests: string[];
-  durationMs: number;
-}
-
-export interface MutationReport {
-  target: string;
-  policy: string;
-  baseline: { passed: number; failed: number; skipped: number; durationMs: number };
-  mutants: MutantResult[];
-  killed: number;
-  survived: number;
-  notApplicable: number;
-  /** killed / (killed + survived); null when no mutant applied. */
-  killRate: number | null;
-}
+// The shapes of `mutate --json` (schemas/mutate.schema.json).
+export type { MutantResult, MutationReport };
+export type MutantStatus = MutantResult['status'];
 
 const BROKEN = new Set(['fail', 'crash', 'timeout', 'error']);
 
@@ -100,7 +80,12 @@ export async function runMutations(opts: Omit<MutateOptions, 'target'> & { targe
   };
   const key = (t: { target: string; id: string }) => `${t.target}|${t.id}`;
 
-  const base = await run({});
+  const base = opts.baseline ? { report: opts.baseline.report, ms: opts.baseline.report.run.durationMs } : await run({});
+  for (const t of opts.targets) {
+    if (opts.baseline && !base.report.targets.some((x) => x.spec === t)) {
+      throw new CtsError('CTS_E_USAGE', `--baseline ${opts.baseline.file}: no target ${t} in it (targets: ${base.report.targets.map((x) => x.spec).join(', ')})`);
+    }
+  }
   for (const t of base.report.targets) {
     if (!base.report.tests.some((x) => x.target === t.spec) && t.errors?.length) throw new CtsError('CTS_E_INTERNAL', `${t.spec}: ${t.errors[0]}`);
   }
@@ -131,7 +116,14 @@ export async function runMutations(opts: Omit<MutateOptions, 'target'> & { targe
     return {
       target,
       policy: base.report.policy.id,
-      baseline: { passed: count('pass'), failed: count('fail', 'crash', 'timeout', 'error'), skipped: count('skip'), durationMs: Math.round(base.ms) },
+      baseline: {
+        passed: count('pass'),
+        failed: count(...BROKEN),
+        skipped: count('skip'),
+        failedTests: tests.filter((t) => BROKEN.has(t.outcome)).map((t) => `${t.id} (${t.outcome})`),
+        durationMs: Math.round(base.ms),
+        ...(opts.baseline && { from: opts.baseline.file }),
+      },
       mutants: ms,
       killed,
       survived,
@@ -178,6 +170,7 @@ export function renderMutation(r: MutationReport): string {
   const rw = Math.max(...r.mutants.map((m) => m.rule.length), 4);
   const lines = [
     `Mutation testing of ${r.target} (policy ${r.policy}): baseline ${r.baseline.passed} tests pass, ${r.baseline.failed} fail, ${r.baseline.skipped} skip`,
+    ...(r.baseline.failedTests.length ? [`Not scored (did not pass on the baseline): ${r.baseline.failedTests.join(', ')}`] : []),
     '',
     `${'operator'.padEnd(w)}  ${'rule'.padEnd(rw)}  ${'status'.padEnd(14)}  killed by`,
   ];
