@@ -218,4 +218,28 @@ describe('kernel profiles: dev: picks by device type and kernel release', () => 
       expect(Device.of(p, undefined).minInLen, `${id}, kernel unknown`).to.equal(48);
     }
   });
+  it('the short-request check and its errno come from the source: both halves of 7.3 cxlctl_fw_rpc, mutant 16 unchecked, another errno a difference', async () => {
+    const tables = (await import(pathToFileURL(join(ROOT, 'scripts', 'kernel-tables.mjs')).href)) as { inLenRefusal(src: string, fn: string, re: RegExp): string | undefined };
+    const { compare, IN_LEN_CHECKS } = (await checker()) as unknown as { compare(p: Profile, t: Entry[], h: { version: string; checked: boolean; errno?: string }): { problems: string[] }; IN_LEN_CHECKS: Record<string, { pattern: RegExp }> };
+    const CXL = IN_LEN_CHECKS.cxl!.pattern;
+    const fn = (check: string, errno: string) => `static void *cxlctl_fw_rpc(struct fwctl_uctx *uctx, void *in, size_t in_len)\n{\n\tif (${check})\n\t\treturn ERR_PTR(-${errno});\n\treturn NULL;\n}\n`;
+    const fixed = fn('in_len < sizeof(rpc_in->hdr) ||\n\t    rpc_in->op_size > in_len - sizeof(rpc_in->hdr)', 'EINVAL');
+    expect(tables.inLenRefusal(fixed, 'cxlctl_fw_rpc', CXL)).to.equal('EINVAL');
+    expect(tables.inLenRefusal(fn('in_len < sizeof(rpc_in->hdr)', 'EINVAL'), 'cxlctl_fw_rpc', CXL)).to.equal(undefined);
+    expect(tables.inLenRefusal(fn('in_len < sizeof(rpc_in->hdr) || rpc_in->op_size > in_len - sizeof(rpc_in->hdr)', 'EPERM'), 'cxlctl_fw_rpc', CXL)).to.equal('EPERM');
+    const p = loadProfile('kernel-cxl');
+    const table = p.commands.map((c) => ({ key: '', name: c.name, opcode: 0, scope: c.minScope }));
+    const problems = (errno: string) => compare(p, table, { version: '7.3', checked: true, errno }).problems.filter((x) => x.startsWith('short-request'));
+    expect(problems('EINVAL')).to.deep.equal([]);
+    expect(problems('EPERM')).to.deep.equal(['short-request hazard: the 7.3 driver refuses a short request with EPERM, the profile says EINVAL (hazards.refusal)']);
+  });
+  it('a sim is at the release its model follows: the short-request hazard of reference-cxl and reference-pds is fixed there, not where the model follows 6.15', () => {
+    for (const m of ['cxl', 'pds']) {
+      const sys = new ReferenceSystem({ model: m });
+      expect(sys.model.kernel, m).to.equal('7.3');
+      expect(Device.of(loadProfile(`reference-${m}`), undefined, sys.model.kernel).hazardFixed, m).to.equal(true);
+      expect(Device.of(loadProfile(`reference-${m}`), undefined, '6.15').hazardFixed, `${m} on 6.15`).to.equal(false);
+    }
+    expect(new ReferenceSystem({ model: 'mlx5' }).model.kernel).to.equal('6.15');
+  });
 });
