@@ -16,6 +16,8 @@ import { ROOT } from '../harness/paths.js';
 import { kernelProfileFor } from '../harness/profiles/kernel.js';
 import { loadProfile, type Profile } from '../harness/profiles/profile.js';
 import { Device } from '../suites/support/device.js';
+import type { Fixture } from '../suites/support/fixture.js';
+import { shortRequestsRefused } from '../suites/support/robustness.js';
 import { KernelErrno, ReferenceSystem } from '../reference-driver/index.js';
 import { KERNEL_EXCLUSIVE } from '../reference-driver/devices/cxl/driver.js';
 import { Op } from '../reference-driver/devices/mlx5/ifc.js';
@@ -37,6 +39,7 @@ const SCRIPT = join(ROOT, 'scripts', 'check-kernel-profiles.mjs');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'kernel', 'mlx5-6.15.json');
 const MLX5_6_15: Entry[] = JSON.parse(readFileSync(FIXTURE, 'utf8')).entries;
 const SCOPES = ['CONFIGURATION', 'DEBUG_READ_ONLY', 'DEBUG_WRITE', 'DEBUG_WRITE_FULL'];
+class Skip extends Error {}
 const checker = (): Promise<Checker> => import(pathToFileURL(SCRIPT).href) as Promise<Checker>;
 
 describe('kernel profiles: check:profiles', () => {
@@ -232,6 +235,15 @@ describe('kernel profiles: dev: picks by device type and kernel release', () => 
     const problems = (errno: string) => compare(p, table, { version: '7.3', checked: true, errno }).problems.filter((x) => x.startsWith('short-request'));
     expect(problems('EINVAL')).to.deep.equal([]);
     expect(problems('EPERM')).to.deep.equal(['short-request hazard: the 7.3 driver refuses a short request with EPERM, the profile says EINVAL (hazards.refusal)']);
+  });
+  it('robustness.short-request-refused sends nothing where the hazard is not fixed: a pre-7.3 or unknown kernel, hazards allowed or not', async () => {
+    for (const [kernel, hazards] of [['6.18.2', false], ['6.18.2', true], [undefined, false]] as const) {
+      // A target with no calls at all: any request sent would throw, not skip.
+      const target = { description: { spec: 'dev:fake', kind: 'dev', model: 'cxl', allows: { taint: false, destructive: false, hazards } }, parts: {} };
+      const t = { target, device: async () => Device.of(loadProfile('kernel-cxl'), undefined, kernel), skip: (why: string): never => { throw new Skip(why); } };
+      const why = await shortRequestsRefused(t as unknown as Fixture).then(() => 'ran', (e: unknown) => (e instanceof Skip ? e.message : String(e)));
+      expect(why, `${kernel} hazards ${hazards}`).to.match(kernel ? /^not applicable: Linux 6\.18\.2 predates 7\.3/ : /^the kernel release is unknown/);
+    }
   });
   it('a sim is at the release its model follows: the short-request hazard of reference-cxl and reference-pds is fixed there, not where the model follows 6.15', () => {
     for (const m of ['cxl', 'pds']) {
