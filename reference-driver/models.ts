@@ -54,6 +54,11 @@ export interface DeviceModel {
   readonly fwVersions: readonly string[];
   /** The parent device the fwctl device hangs off (sysfs `device` link). */
   readonly parent: string;
+  /**
+   * The kernel release whose fwctl driver the model follows (its checks): the sim's
+   * kernel release, against which a profile's hazards.before is judged as on dev:.
+   */
+  readonly kernel?: string;
   /** Power up at env.fw and bind the drivers. */
   create(env: ModelEnv): DeviceInstance;
 }

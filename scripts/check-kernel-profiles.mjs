@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bnxtTable, checksInLen, cxlTable, hex, makefileVersion, mlx5Table, pdsTable } from './kernel-tables.mjs';
+import { bnxtTable, checksInLen, cxlTable, hex, inLenRefusal, makefileVersion, mlx5Table, pdsTable } from './kernel-tables.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -53,6 +53,12 @@ export function versionCmp(a, b) {
 const inRange = (k, v) => (!k?.min || versionCmp(v, k.min) >= 0) && (!k?.max || versionCmp(v, k.max) <= 0);
 
 /** Extract every table from a kernel source tree. */
+/** The short-request check of each fw_rpc (cxl: both halves of 7.3's; pds: e7537735's). */
+export const IN_LEN_CHECKS = {
+  pds: { fn: 'pdsfc_fw_rpc', pattern: /in_len\s*<\s*sizeof\s*\(\s*\*rpc\s*\)/ },
+  cxl: { fn: 'cxlctl_fw_rpc', pattern: /in_len\s*<\s*sizeof\s*\(\s*rpc_in->hdr\s*\)\s*\|\|\s*rpc_in->op_size\s*>\s*in_len\s*-\s*sizeof\s*\(\s*rpc_in->hdr\s*\)/ },
+};
+
 function fromSource(dir) {
   const read = (p) => {
     const f = join(dir, p);
@@ -71,11 +77,14 @@ function fromSource(dir) {
       cxl: cxlTable(cxl, read('include/cxl/features.h'), read('drivers/cxl/cxlmem.h')),
       pds: pdsTable(pds),
     },
-    // Short requests: does fw_rpc check in_len against its struct before reading it?
-    checksInLen: {
-      pds: checksInLen(pds, 'pdsfc_fw_rpc', /in_len\s*<\s*sizeof\s*\(\s*\*rpc\s*\)/),
-      cxl: checksInLen(cxl, 'cxlctl_fw_rpc', /in_len\s*<\s*sizeof\s*\(\s*rpc_in->hdr\s*\)/),
-    },
+    // Short requests: does fw_rpc check in_len against its struct (cxl: the header and op_size, both halves
+    // of 7.3's check) before reading it, and with which errno (hazards.refusal)?
+    checksInLen: Object.fromEntries(
+      Object.entries({ pds, cxl }).map(([type, src]) => {
+        const { fn, pattern } = IN_LEN_CHECKS[type];
+        return [type, { checked: checksInLen(src, fn, pattern), errno: inLenRefusal(src, fn, pattern) }];
+      }),
+    ),
   };
 }
 
@@ -151,7 +160,9 @@ export function compare(p, table, hazard) {
   if (hazard) {
     total++;
     const listed = p.hazards?.minInLen !== undefined && (!p.hazards.before || versionCmp(hazard.version, p.hazards.before) < 0);
+    const refusal = p.hazards?.refusal;
     if (listed === hazard.checked) problems.push(`short-request hazard: the ${hazard.version} driver ${hazard.checked ? 'checks' : 'does not check'} in_len, the profile's hazards ${listed ? 'apply' : 'do not apply'} there (hazards.before ${p.hazards?.before ?? 'unset'})`);
+    else if (hazard.checked && refusal && hazard.errno !== refusal) problems.push(`short-request hazard: the ${hazard.version} driver refuses a short request with ${hazard.errno ?? 'no errno found'}, the profile says ${refusal} (hazards.refusal)`);
     else agree++;
   }
   return { agree, total, problems };
@@ -195,7 +206,7 @@ function main() {
     if (!o.fixturesOnly && inRange(p.kernels, src.version)) {
       table = src.tables[p.deviceType];
       origin = src.origin;
-      if (p.deviceType in src.checksInLen) hazard = { version: src.version, checked: src.checksInLen[p.deviceType] };
+      if (p.deviceType in src.checksInLen) hazard = { version: src.version, ...src.checksInLen[p.deviceType] };
     } else {
       const fx = fixtures.find((x) => x.deviceType === p.deviceType && inRange(p.kernels, x.version));
       if (fx) {

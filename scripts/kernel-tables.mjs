@@ -248,3 +248,11 @@ export function pdsTable(mainC) {
 export function checksInLen(mainC, fn, pattern) {
   return pattern.test(stripComments(functionBody(mainC, fn)));
 }
+
+/** The errno the driver returns when that check fires (`return ERR_PTR(-EINVAL)` or `return -EINVAL` right after it), if it has one. */
+export function inLenRefusal(mainC, fn, pattern) {
+  const body = stripComments(functionBody(mainC, fn));
+  const m = pattern.exec(body);
+  if (!m) return undefined;
+  return /^\s*\)?\s*return\s+(?:ERR_PTR\s*\(\s*)?-\s*(E[A-Z0-9]+)/.exec(body.slice(m.index + m[0].length))?.[1];
+}

@@ -112,6 +112,9 @@ describe('declarative codecs (codecs/*.json)', () => {
       });
       expect(Boolean(data.objectId), `${id} objectId`).to.equal(Boolean(code.objectId));
       expect(Boolean(data.context), `${id} context`).to.equal(Boolean(code.context));
+      // The length a request declares for itself (robustness.short-request-refused), at every cut of the request bytes.
+      expect(Boolean(data.declaredLength), `${id} declaredLength`).to.equal(Boolean(code.declaredLength));
+      fc.assert(fc.property(response, (b) => data.declaredLength?.(b) === code.declaredLength?.(b)), { seed: 13, numRuns: 300 });
     }
   });
 

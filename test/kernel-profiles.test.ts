@@ -16,6 +16,8 @@ import { ROOT } from '../harness/paths.js';
 import { kernelProfileFor } from '../harness/profiles/kernel.js';
 import { loadProfile, type Profile } from '../harness/profiles/profile.js';
 import { Device } from '../suites/support/device.js';
+import type { Fixture } from '../suites/support/fixture.js';
+import { shortRequestsRefused } from '../suites/support/robustness.js';
 import { KernelErrno, ReferenceSystem } from '../reference-driver/index.js';
 import { KERNEL_EXCLUSIVE } from '../reference-driver/devices/cxl/driver.js';
 import { Op } from '../reference-driver/devices/mlx5/ifc.js';
@@ -37,6 +39,7 @@ const SCRIPT = join(ROOT, 'scripts', 'check-kernel-profiles.mjs');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'kernel', 'mlx5-6.15.json');
 const MLX5_6_15: Entry[] = JSON.parse(readFileSync(FIXTURE, 'utf8')).entries;
 const SCOPES = ['CONFIGURATION', 'DEBUG_READ_ONLY', 'DEBUG_WRITE', 'DEBUG_WRITE_FULL'];
+class Skip extends Error {}
 const checker = (): Promise<Checker> => import(pathToFileURL(SCRIPT).href) as Promise<Checker>;
 
 describe('kernel profiles: check:profiles', () => {
@@ -250,5 +253,38 @@ describe('kernel profiles: dev: picks by device type and kernel release', () => 
       expect(Device.of(p, undefined, '6.18.2').minInLen, `${id} on 6.18`).to.equal(48);
       expect(Device.of(p, undefined).minInLen, `${id}, kernel unknown`).to.equal(48);
     }
+  });
+  it('the short-request check and its errno come from the source: both halves of 7.3 cxlctl_fw_rpc, mutant 16 unchecked, another errno a difference', async () => {
+    const tables = (await import(pathToFileURL(join(ROOT, 'scripts', 'kernel-tables.mjs')).href)) as { inLenRefusal(src: string, fn: string, re: RegExp): string | undefined };
+    const { compare, IN_LEN_CHECKS } = (await checker()) as unknown as { compare(p: Profile, t: Entry[], h: { version: string; checked: boolean; errno?: string }): { problems: string[] }; IN_LEN_CHECKS: Record<string, { pattern: RegExp }> };
+    const CXL = IN_LEN_CHECKS.cxl!.pattern;
+    const fn = (check: string, errno: string) => `static void *cxlctl_fw_rpc(struct fwctl_uctx *uctx, void *in, size_t in_len)\n{\n\tif (${check})\n\t\treturn ERR_PTR(-${errno});\n\treturn NULL;\n}\n`;
+    const fixed = fn('in_len < sizeof(rpc_in->hdr) ||\n\t    rpc_in->op_size > in_len - sizeof(rpc_in->hdr)', 'EINVAL');
+    expect(tables.inLenRefusal(fixed, 'cxlctl_fw_rpc', CXL)).to.equal('EINVAL');
+    expect(tables.inLenRefusal(fn('in_len < sizeof(rpc_in->hdr)', 'EINVAL'), 'cxlctl_fw_rpc', CXL)).to.equal(undefined);
+    expect(tables.inLenRefusal(fn('in_len < sizeof(rpc_in->hdr) || rpc_in->op_size > in_len - sizeof(rpc_in->hdr)', 'EPERM'), 'cxlctl_fw_rpc', CXL)).to.equal('EPERM');
+    const p = loadProfile('kernel-cxl');
+    const table = p.commands.map((c) => ({ key: '', name: c.name, opcode: 0, scope: c.minScope }));
+    const problems = (errno: string) => compare(p, table, { version: '7.3', checked: true, errno }).problems.filter((x) => x.startsWith('short-request'));
+    expect(problems('EINVAL')).to.deep.equal([]);
+    expect(problems('EPERM')).to.deep.equal(['short-request hazard: the 7.3 driver refuses a short request with EPERM, the profile says EINVAL (hazards.refusal)']);
+  });
+  it('robustness.short-request-refused sends nothing where the hazard is not fixed: a pre-7.3 or unknown kernel, hazards allowed or not', async () => {
+    for (const [kernel, hazards] of [['6.18.2', false], ['6.18.2', true], [undefined, false]] as const) {
+      // A target with no calls at all: any request sent would throw, not skip.
+      const target = { description: { spec: 'dev:fake', kind: 'dev', model: 'cxl', allows: { taint: false, destructive: false, hazards } }, parts: {} };
+      const t = { target, device: async () => Device.of(loadProfile('kernel-cxl'), undefined, kernel), skip: (why: string): never => { throw new Skip(why); } };
+      const why = await shortRequestsRefused(t as unknown as Fixture).then(() => 'ran', (e: unknown) => (e instanceof Skip ? e.message : String(e)));
+      expect(why, `${kernel} hazards ${hazards}`).to.match(kernel ? /^not applicable: Linux 6\.18\.2 predates 7\.3/ : /^the kernel release is unknown/);
+    }
+  });
+  it('a sim is at the release its model follows: the short-request hazard of reference-cxl and reference-pds is fixed there, not where the model follows 6.15', () => {
+    for (const m of ['cxl', 'pds']) {
+      const sys = new ReferenceSystem({ model: m });
+      expect(sys.model.kernel, m).to.equal('7.3');
+      expect(Device.of(loadProfile(`reference-${m}`), undefined, sys.model.kernel).hazardFixed, m).to.equal(true);
+      expect(Device.of(loadProfile(`reference-${m}`), undefined, '6.15').hazardFixed, `${m} on 6.15`).to.equal(false);
+    }
+    expect(new ReferenceSystem({ model: 'mlx5' }).model.kernel).to.equal('6.15');
   });
 });

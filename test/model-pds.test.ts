@@ -337,8 +337,9 @@ describe('model pds: codec and profiles', () => {
     const k = loadProfile('kernel-pds');
     for (const pr of [profile, k]) {
       expect(pr).to.deep.include({ rejections: { belowScope: 'EPERM', uncatalogued: 'EINVAL' }, info: { hasInfoOp: true, dataLength: 0 } });
-      // The short-request hazard: the model is 479bec4c (every kernel); the kernel profile says 7.3 has the fix (e7537735).
-      expect(pr.hazards).to.deep.equal(pr === k ? { minInLen: 48, before: '7.3' } : { minInLen: 48 });
+      // The short-request hazard: fixed in 7.3 (e7537735: EINVAL), the release the model follows (its checked in_len;
+      // 479bec4c's unchecked read is the pds-short-request-oops defect).
+      expect(pr.hazards).to.deep.equal({ minInLen: 48, before: '7.3', refusal: 'EINVAL' });
       expect(pr.resources).to.deep.equal({ perDescriptor: false, observedBy: 'none' });
       expect(pr.ownObjects).to.equal(undefined);
       for (const c of pr.commands) expect(c.reportedOutLen, c.name).to.equal(48);

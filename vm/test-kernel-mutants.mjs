@@ -10,8 +10,10 @@
 //   Allow:  hazards | destructive (optional; taint is always allowed, the VM is thrown away)
 //   Why:    the kernel rule it breaks, briefly
 //   Kernel: main (default) or a variant (kasan: vm/kernel-kasan.config) the mutant needs, e.g. an
-//           over-read only KASAN sees. A variant that is not built is not built here (30-60 min;
-//           --build-variants does): its mutants are reported "not run" with the command, never caught.
+//           over-read only KASAN sees; a list is an order of preference (16: "kasan, main": KASAN's
+//           report where that kernel is built, else the main kernel and the rules alone). A variant
+//           that is not built is not built here (30-60 min; --build-variants does): a mutant with no
+//           usable kernel is reported "not run" with the command, never caught.
 //   Fixture, Profile, Control (optional): a patch to the cxl_test mock the mutant needs, the profile
 //           overlay describing that device, more rules the control must pass (vm/mutant-fixture.mjs).
 //           Then two builds and boots: the control (fixture only) must pass the rules, the mutant
@@ -40,7 +42,8 @@ import { GUEST_NODE_FLAGS, VARIANT_SLOWDOWN, consoleProblems, diedBeforeInit } f
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VM = join(ROOT, 'vm/fwctl-vm');
-const MUTANTS = join(ROOT, 'vm/mutants');
+// FWCTL_CTS_MUTANTS: another directory of mutants (the runner's own tests use one).
+const MUTANTS = process.env.FWCTL_CTS_MUTANTS ? resolve(process.env.FWCTL_CTS_MUTANTS) : join(ROOT, 'vm/mutants');
 const FIELDS = ['Mutant', 'Breaks', 'Suites', 'Allow', 'Why', 'Kernel', 'Fixture', 'Profile', 'Control'];
 /** A variant's build time on a new machine (vm/README.md), for the "not run" line. */
 const VARIANT_BUILD = { kasan: '~30-60 min' };
@@ -73,7 +76,7 @@ const mutants = readdirSync(MUTANTS)
   .filter((f) => f.endsWith('.patch') && (!o.only || f.includes(o.only)))
   .sort()
   .map((f) => readMutant(join(MUTANTS, f)))
-  .map((m) => (o.variant ? { ...m, kernel: o.variant } : m))
+  .map((m) => (o.variant ? { ...m, kernels: [o.variant] } : m))
   // The longest boot first (robustness with hazards), so the others fill the other lane beside it.
   .sort((a, b) => Number(b.allow.includes('hazards')) - Number(a.allow.includes('hazards')));
 if (!mutants.length) fail(`no mutant in ${relative(ROOT, MUTANTS)}${o.only ? ` matching '${o.only}'` : ''}`);
@@ -107,15 +110,26 @@ for (const m of mutants) {
 const t0 = performance.now();
 // One setup per kernel the mutants need. The main kernel is built when missing (~13 min, as test:kernel
 // does); a variant only with --build-variants: without it, its mutants are not run.
-const kernels = [...new Set(mutants.map((m) => m.kernel))].sort((a, b) => Number(b === 'main') - Number(a === 'main'));
-for (const kernel of kernels) {
-  const built = spawnSync(VM, ['status', ...variantArgs(kernel)], { cwd: ROOT, stdio: 'ignore' }).status === 0;
-  if (kernel !== 'main' && !built && !o['build-variants']) {
-    const why = `needs the ${kernel} kernel (vm/fwctl-vm setup --variant ${kernel}, ${VARIANT_BUILD[kernel] ?? 'a kernel build'})`;
-    say(`${mutants.filter((m) => m.kernel === kernel).map((m) => m.name).join(', ')}: not run: ${why}`);
-    for (const m of mutants.filter((x) => x.kernel === kernel)) m.notRun = why;
+// A Kernel: list is an order of preference: each mutant runs on the first of its kernels that is
+// built (the main kernel always counts: it is built when missing), e.g. 16's "kasan, main".
+const isBuilt = new Map();
+const usable = (kernel) => {
+  if (!isBuilt.has(kernel)) isBuilt.set(kernel, spawnSync(VM, ['status', ...variantArgs(kernel)], { cwd: ROOT, stdio: 'ignore' }).status === 0);
+  return kernel === 'main' || isBuilt.get(kernel) || o['build-variants'];
+};
+for (const m of mutants) {
+  const kernel = m.kernels.find(usable);
+  if (kernel) {
+    m.kernel = kernel;
     continue;
   }
+  m.kernel = m.kernels[0];
+  m.notRun = `needs the ${m.kernel} kernel (vm/fwctl-vm setup --variant ${m.kernel}, ${VARIANT_BUILD[m.kernel] ?? 'a kernel build'})`;
+  say(`${m.name}: not run: ${m.notRun}`);
+}
+const kernels = [...new Set(mutants.filter((m) => !m.notRun).map((m) => m.kernel))].sort((a, b) => Number(b === 'main') - Number(a === 'main'));
+for (const kernel of kernels) {
+  const built = kernel === 'main' ? spawnSync(VM, ['status'], { cwd: ROOT, stdio: 'ignore' }).status === 0 : isBuilt.get(kernel);
   say(`vm/fwctl-vm setup${variantArgs(kernel).map((x) => ` ${x}`).join('')} (${built ? 'cached' : 'not built: building it'})`);
   const setup = spawnSync(VM, ['setup', ...variantArgs(kernel)], { cwd: ROOT, stdio: 'inherit' });
   if (setup.status !== 0) {
@@ -204,9 +218,9 @@ function readMutant(file) {
   const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
   const allow = list(f.Allow ?? '');
   for (const a of allow) if (!['hazards', 'destructive'].includes(a)) fail(`${relative(ROOT, file)}: Allow: '${a}' is not hazards or destructive`);
-  const kernel = f.Kernel ?? 'main';
-  if (kernel !== 'main' && !existsSync(join(ROOT, `vm/kernel-${kernel}.config`))) fail(`${relative(ROOT, file)}: Kernel: '${kernel}' is neither main nor a variant (no vm/kernel-${kernel}.config)`);
-  const m = { file, name: basename(file, '.patch'), title: f.Mutant, breaks: list(f.Breaks), suites: list(f.Suites), allow, why: f.Why ?? '', kernel };
+  const kernels = list(f.Kernel ?? 'main');
+  for (const kernel of kernels) if (kernel !== 'main' && !existsSync(join(ROOT, `vm/kernel-${kernel}.config`))) fail(`${relative(ROOT, file)}: Kernel: '${kernel}' is neither main nor a variant (no vm/kernel-${kernel}.config)`);
+  const m = { file, name: basename(file, '.patch'), title: f.Mutant, breaks: list(f.Breaks), suites: list(f.Suites), allow, why: f.Why ?? '', kernels };
   try {
     m.fixture = mutantFixture(file, f, ROOT);
   } catch (e) {

@@ -110,4 +110,11 @@ export interface Codec extends ResponseLayout {
    * (harness/profiles/writes.ts). Undefined when the bytes are too short.
    */
   identify?(input: Buffer): Readonly<Record<string, number>> | undefined;
+  /**
+   * The length a well-formed request declares for itself, read from its bytes
+   * (cxl: 16 + op_size @8, which cxlctl_fw_rpc checks since 7.3; pds: the
+   * fixed 48-byte struct, checked since e7537735); undefined when too short to
+   * say. Absent: the device type's requests declare no length the kernel checks.
+   */
+  declaredLength?(input: Buffer): number | undefined;
 }

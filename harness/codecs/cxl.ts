@@ -5,6 +5,7 @@
  */
 import {
   CXL_OUT_PAYLOAD,
+  CXL_RPC_HEADER,
   CXL_RPC_SIZE,
   CxlOpcode,
   encodeGetFeature,
@@ -68,5 +69,7 @@ export const cxlCodec: Codec = {
   // Features by 8 bytes (digest §3.3), so the length comes from `size`.
   // The opcode decides what a request does; the UUID only picks which Feature (fwctl_rpc_cxl.opcode @0).
   identify: (input) => (input.length < 4 ? undefined : { opcode: input.readUInt32LE(0) }),
+  // cxlctl_fw_rpc (7.3): in_len < sizeof(hdr) || op_size > in_len - sizeof(hdr) is EINVAL; op_size @8.
+  declaredLength: (input) => (input.length < 12 ? undefined : CXL_RPC_HEADER + input.readUInt32LE(8)),
   payload: (response) => (response.length < 8 ? Buffer.alloc(0) : response.subarray(CXL_OUT_PAYLOAD, CXL_OUT_PAYLOAD + response.readUInt32LE(0))),
 };

@@ -286,6 +286,10 @@ function build(d: DataCodec, source: string): DataCodecInstance {
       return id;
     };
   }
+  if (d.request.declaredLength) {
+    const { field, add } = d.request.declaredLength;
+    codec.declaredLength = (input) => (!field ? add : input.length < field.at + WIDTH[field.type] ? undefined : add + Number(readScalar(input, field)));
+  }
   if (d.objectId) {
     const s = d.objectId;
     // Bytes past the payload's end read as zero: a short alloc answer is id 0, not a throw.

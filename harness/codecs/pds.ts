@@ -19,7 +19,7 @@
  *   (Real pds firmware payloads are vendor-defined; for those, payload()
  *   falls back to the whole out.payload buffer when the length does not fit.)
  */
-import { PDS_RPC_OFF, encodeRpcPds, pdsOp } from '../../uapi/pds.js';
+import { PDS_RPC_OFF, PDS_RPC_SIZE, encodeRpcPds, pdsOp } from '../../uapi/pds.js';
 import type { Codec } from './codec.js';
 
 type PdsRequest = {
@@ -61,6 +61,8 @@ export const pdsCodec: Codec = {
   // request to an endpoint with writes that is none of its listed reads counts as a possible write.
   identify: (input) =>
     input.length < PDS_RPC_OFF.in_ep + 4 ? undefined : { ep: input.readUInt32LE(PDS_RPC_OFF.in_ep), op: input.readUInt32LE(PDS_RPC_OFF.in_op) & 0xffff },
+  // struct fwctl_rpc_pds is fixed-size: pdsfc_fw_rpc refuses in_len < 48 since e7537735 (pds/main.c ~365).
+  declaredLength: () => PDS_RPC_SIZE,
   status(out) {
     if (out.length < PDS_RPC_OFF.out_retval + 4) return { ok: false, status: `no out.retval (only ${out.length} bytes returned)` };
     const retval = out.readUInt32LE(PDS_RPC_OFF.out_retval);

@@ -97,7 +97,7 @@ export interface DataCodec {
   request: Request;
   status: Status;
   payload: Payload;
-  objectId?: Scalar1;
+  objectId?: Scalar2;
   context?: Context;
   volatileOut?: Ranges;
   infoVolatile?: Ranges1;
@@ -129,6 +129,7 @@ export interface Request {
   variants?: Variant[];
   buffers?: Buffers;
   lengthFrom?: Name5;
+  declaredLength?: DeclaredLength;
 }
 /**
  * One request field, written in list order. Its value is the first of: run parameter `param` (when the run gives a number), the request's field `request` (when present), `default`; `const` is always the value. No value: the field is left zero. Integers are truncated to their width.
@@ -209,6 +210,31 @@ export interface Width {
   endian?: Endian1;
 }
 /**
+ * The length a well-formed request declares for itself: `add` plus the value of `field` read from the request (cxl: 16 + op_size @8); without `field`, `add` alone (a fixed-size struct). A kernel that checks it refuses a request cut shorter (robustness.short-request-refused).
+ *
+ * This interface was referenced by `DataCodec`'s JSON-Schema
+ * via the `definition` "DeclaredLength".
+ */
+export interface DeclaredLength {
+  field?: Scalar;
+  add: number;
+}
+/**
+ * An unsigned integer at a fixed offset.
+ *
+ * This interface was referenced by `DataCodec`'s JSON-Schema
+ * via the `definition` "Scalar".
+ */
+export interface Scalar {
+  at: Offset1;
+  type: IntType;
+  endian?: Endian1;
+  /**
+   * ANDed with the value read.
+   */
+  mask?: number;
+}
+/**
  * The device's verdict in the fwctl_rpc.out buffer: ok when every field's condition holds.
  *
  * This interface was referenced by `DataCodec`'s JSON-Schema
@@ -267,7 +293,7 @@ export interface Payload {
    * 'rest': to the buffer's end; 'trim-zeros': to its last non-zero byte (no length field: growth shows as longer); 'field': the length field `field`, counted as `counts` says, plus `add`.
    */
   length: "rest" | "trim-zeros" | "field";
-  field?: Scalar;
+  field?: Scalar1;
   /**
    * With length 'field': the value counts bytes from the payload start ('payload') or from the buffer start ('response').
    */
@@ -278,9 +304,9 @@ export interface Payload {
   add?: number;
 }
 /**
- * With length 'field': the length field in the fwctl_rpc.out buffer.
+ * An unsigned integer at a fixed offset.
  */
-export interface Scalar {
+export interface Scalar1 {
   at: Offset1;
   type: IntType;
   endian?: Endian1;
@@ -290,9 +316,9 @@ export interface Scalar {
   mask?: number;
 }
 /**
- * For own-object commands: where an alloc response carries the object id, relative to the payload. Bytes past the payload's end read as zero.
+ * An unsigned integer at a fixed offset.
  */
-export interface Scalar1 {
+export interface Scalar2 {
   at: Offset1;
   type: IntType;
   endian?: Endian1;
@@ -308,21 +334,6 @@ export interface Scalar1 {
  * via the `definition` "Context".
  */
 export interface Context {
-  info: Scalar2;
-  request: Scalar2;
-}
-/**
- * An unsigned integer at a fixed offset.
- *
- * This interface was referenced by `DataCodec`'s JSON-Schema
- * via the `definition` "Scalar".
- */
-export interface Scalar2 {
-  at: Offset1;
-  type: IntType;
-  endian?: Endian1;
-  /**
-   * ANDed with the value read.
-   */
-  mask?: number;
+  info: Scalar;
+  request: Scalar;
 }

@@ -53,6 +53,7 @@ export type Profile = {
      */
     minInLen?: number;
     before?: KernelVersion1;
+    refusal?: Errno2;
   };
   /**
    * @minItems 1
@@ -94,6 +95,10 @@ export type Errno1 = string;
  */
 export type KernelVersion1 = string;
 /**
+ * The errno a fixed kernel (at or after `before`) gives a request cut shorter than its codec's declaredLength (robustness.short-request-refused; absent: any errno).
+ */
+export type Errno2 = string;
+/**
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "ScopeName".
  */
@@ -114,7 +119,7 @@ export type ScopeName1 = "CONFIGURATION" | "DEBUG_READ_ONLY" | "DEBUG_WRITE" | "
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "Errno".
  */
-export type Errno2 = string;
+export type Errno3 = string;
 /**
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "U8".

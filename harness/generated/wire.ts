@@ -19,6 +19,10 @@ export interface Hello {
     deviceType?: number;
     profile?: string;
     capSysRawio?: boolean;
+    /**
+     * The kernel release the device runs under (uname -r; a simulator: the release its driver follows): hazards fixed there are not hazards.
+     */
+    kernelRelease?: string;
     allows: WireAllows;
     /**
      * Every connection reaches the same device (real hardware): exclusive tests run alone.

@@ -158,6 +158,7 @@ export class ExecTarget extends ExecProcess implements Target {
       // A device type a plugin declares picks that plugin's profile, as dev: picks a kernel profile by type.
       ...(d?.profile === undefined && pluginProfileForValue(d?.deviceType) && { profile: pluginProfileForValue(d?.deviceType) }),
       ...(d?.capSysRawio !== undefined && { capSysRawio: d.capSysRawio }),
+      ...(d?.kernelRelease !== undefined && { kernelRelease: d.kernelRelease }),
       // The driver decides: a simulator is thrown away; an agent on real hardware was unlocked by its operator.
       allows: d?.allows ?? { taint: false, destructive: false, hazards: false },
       ...(d?.shared && { shared: true }),

@@ -132,6 +132,8 @@ export class SimTarget extends SimProcess implements Target {
       expectedDeviceType: sys.model.deviceType,
       capSysRawio: true,
       profile: `reference-${sys.model.name}`,
+      // The release whose driver the model follows: hazards fixed there are fixed here (Device.hazardFixed).
+      ...(sys.model.kernel && { kernelRelease: sys.model.kernel }),
       // A simulated kernel is thrown away after the task: everything is allowed.
       allows: { taint: true, destructive: true, hazards: true },
     };

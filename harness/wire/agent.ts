@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { codecFor } from '../codecs/index.js';
 import { ROOT } from '../paths.js';
-import { kernelProfileFor, runningKernel } from '../profiles/kernel.js';
+import { kernelProfileFor, kernelVersion, runningKernel, versionCmp } from '../profiles/kernel.js';
 import { loadProfile } from '../profiles/profile.js';
 import { writeGate, type WriteGate } from '../profiles/writes.js';
 import type { Allows, Target, TargetDescription } from '../targets/target.js';
@@ -25,7 +25,8 @@ export async function serveAgent(target: Target, allow: Allows, opts: Omit<Serve
   target.description.allows = allows;
   const guard = new Guard({
     allows,
-    minInLen: minInLen(target.description.profile),
+    // Only a real kernel's release (uname -r) lifts a fixed hazard: an agent's operator still decides for a sim.
+    minInLen: minInLen(target.description.profile, target.description.kind === 'dev' ? target.description.kernelRelease : undefined),
     plainBytes,
     ...(!allows.destructive && { writes: writeGates(target.description) }),
   });
@@ -37,10 +38,14 @@ export async function serveAgent(target: Target, allow: Allows, opts: Omit<Serve
  * kernel driver). Read directly, not through the profile loader: the agent
  * children of a dev: target load as little as they can (agent-process.ts).
  */
-function minInLen(profile: string | undefined): number | undefined {
+function minInLen(profile: string | undefined, kernelRelease: string | undefined): number | undefined {
   if (profile === undefined || !/^[a-z0-9-]+$/.test(profile)) return undefined;
   try {
-    const json = JSON.parse(readFileSync(`${ROOT}profiles/${profile}.json`, 'utf8')) as { hazards?: { minInLen?: unknown } };
+    const json = JSON.parse(readFileSync(`${ROOT}profiles/${profile}.json`, 'utf8')) as { hazards?: { minInLen?: unknown; before?: unknown } };
+    // As Device.minInLen: on a kernel at or after hazards.before short requests are only refused (digest §3).
+    const before = json.hazards?.before;
+    const v = kernelRelease && kernelVersion(kernelRelease);
+    if (typeof before === 'string' && v && versionCmp(v, before) >= 0) return 0;
     const n = json.hazards?.minInLen;
     return typeof n === 'number' ? n : undefined;
   } catch {

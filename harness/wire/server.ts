@@ -219,6 +219,7 @@ export async function serve(first: Target, input: Readable, output: Writable, op
           ...(d.expectedDeviceType !== undefined && { deviceType: d.expectedDeviceType }),
           ...(d.profile !== undefined && { profile: d.profile }),
           ...(d.capSysRawio !== undefined && { capSysRawio: d.capSysRawio }),
+          ...(d.kernelRelease !== undefined && { kernelRelease: d.kernelRelease }),
           allows: d.allows,
           ...(d.shared && { shared: true }),
           ...(Object.keys(unavailable).length && { unavailable }),

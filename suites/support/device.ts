@@ -53,9 +53,16 @@ export class Device {
    * on a kernel at or after `hazards.before`, where short requests are only EINVAL.
    */
   get minInLen(): number {
+    return this.hazardFixed ? 0 : (this.profile.hazards?.minInLen ?? 0);
+  }
+
+  /**
+   * The kernel is known to be at or after the profile's `hazards.before`: short
+   * requests are refused there, never read past (a sim: the release its model follows).
+   */
+  get hazardFixed(): boolean {
     const h = this.profile.hazards;
     const v = this.kernel && kernelVersion(this.kernel);
-    if (h?.before && v && versionCmp(v, h.before) >= 0) return 0;
-    return h?.minInLen ?? 0;
+    return Boolean(h?.before && v && versionCmp(v, h.before) >= 0);
   }
 }

@@ -284,6 +284,59 @@ export async function robustness(t: Fixture, title: string, property: (o: Outcom
 }
 
 /**
+ * robustness.short-request-refused: on a kernel where the profile's short-request hazard is fixed
+ * (hazards.before: cxl features.c 7.3 `in_len < 16 || op_size > in_len - 16`, pds e7537735
+ * `in_len < sizeof(*rpc)`), every catalogued request cut below the length it declares for itself
+ * (the codec's declaredLength) is refused with an errno (hazards.refusal), never carried out with the
+ * missing bytes made up (R-4: the kernel allocates only in_len bytes). Each cut is sent at the
+ * command's own minimum scope, so only the length can make it fail. A crash or a hang is left to
+ * robustness.no-crash and robustness.no-hang.
+ */
+export async function shortRequestsRefused(t: Fixture): Promise<void> {
+  const dev = await t.device();
+  const d = t.target.description;
+  const { profile, codec } = dev;
+  const h = profile.hazards;
+  if (!h?.before) t.skip(`not applicable: profile ${profile.id} names no kernel release that refuses short requests (hazards.before)`);
+  if (!codec.declaredLength) t.skip(`not applicable: codec ${codec.name} declares no request length (declaredLength, docs/codecs.md)`);
+  if (!dev.hazardFixed) t.skip(dev.kernel ? `not applicable: Linux ${dev.kernel} predates ${h.before}, where short ${profile.deviceType} requests are first refused (hazards.before)` : `the kernel release is unknown: short requests are refused only from Linux ${h.before} (hazards.before)`);
+  const minLen = d.allows.hazards ? 0 : dev.minInLen;
+  const gate = d.allows.destructive ? undefined : writeGate(profile, codec);
+  const prober = new Prober(t, d.kind === 'sim' ? 100 : 2000, { state: false, log: false }, gate);
+  const skipped: string[] = [];
+  let sent = 0;
+  let crashed = 0;
+  try {
+    for (const command of dev.commands.filter((c) => c.safeProbe || d.allows.destructive)) {
+      const scope = dev.minScope(command);
+      if (scope >= 2 && !d.allows.taint) {
+        skipped.push(`${command.name} (${command.minScope} taints the kernel; needs --allow-taint)`);
+        continue;
+      }
+      const valid = (await t.encode(command)).input;
+      const declared = Math.min(codec.declaredLength(valid) ?? 0, valid.length);
+      for (let cut = minLen; cut < declared; cut++) {
+        const input: Input = { command, scope, mutation: { kind: 'truncate', len: cut } };
+        if (prober.hangs >= 3) break;
+        const o = await prober.send(input, minLen);
+        if (!o) continue;
+        sent++;
+        if ((sent & (sent - 1)) === 0 || o.kind === 'ok') t.evidence(sample(sent, input, o, prober.lastBytes!));
+        if (o.kind === 'ok') expect.fail(`${describeInput(input)} (it declares ${declared} bytes): carried out, not refused`);
+        if (o.kind === 'errno' && h.refusal && o.errno !== h.refusal) expect.fail(`${describeInput(input)} (it declares ${declared} bytes): ${o.errno}, expected ${h.refusal} (hazards.refusal)`);
+        if (o.kind === 'crash') crashed++;
+      }
+    }
+  } finally {
+    await prober.close();
+    t.evidence({ call: 'robustness', detail: `${sent} requests cut short of their declared length sent: ${prober.sent.errno} refused, ${prober.sent.ok} carried out, ${prober.sent.crash} killed the caller, ${prober.sent.hang} hung`, ret: 0 });
+  }
+  if (skipped.length) t.notice(`not probed: ${skipped.join('; ')}`);
+  if (crashed || prober.hangs) t.notice(`${crashed} cut(s) killed the caller and ${prober.hangs} hung: robustness.no-crash and robustness.no-hang report them`);
+  if (!sent) t.skip(`no catalogued request of ${profile.id} could be sent cut below its declared length${minLen ? ` (shorter than ${minLen} bytes is a hazard here)` : ''}${prober.withheld ? `; ${prober.withheld} withheld: they may change the device (needs --allow-destructive)` : ''}`);
+}
+
+/**
  * A robustness test's timeout: 120 s for the default budget, and 20 ms more
  * per extra random input (a real device answers in about a millisecond),
  * within the runner's bound of a day.

@@ -128,6 +128,7 @@ export type BnxtInstance = DeviceInstance & { readonly firmware: BnxtFirmware; r
 
 export const bnxtModel: DeviceModel = {
   name: 'bnxt',
+  kernel: '7.3', // bnxt 7.3 (DMA commands)
   deviceType: DeviceType.BNXT,
   fwVersions: BNXT_FW_VERSIONS,
   parent: '0000:3b:00.0',

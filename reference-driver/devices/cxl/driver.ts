@@ -95,7 +95,9 @@ export class CxlFwctlDriver implements FwctlOps {
     }
     // cxlctl_fw_rpc (7.3): in_len < sizeof(hdr) || op_size > in_len - sizeof(hdr) is EINVAL.
     const opSize = input.length >= CXL_RPC_HEADER ? input.readUInt32LE(8) : 0;
-    if (input.length < CXL_RPC_HEADER || opSize > input.length - CXL_RPC_HEADER) fail('EINVAL');
+    // The defect (kernel mutant 16): only the in_len half is kept, so a request shorter than its op_size runs.
+    const opSizeChecked = !this.env.defects.has('cxl-short-request-zero-filled');
+    if (input.length < CXL_RPC_HEADER || (opSizeChecked && opSize > input.length - CXL_RPC_HEADER)) fail('EINVAL');
     // The union is read at its full size whatever op_size says: past in_len it reads zeros.
     const req = Buffer.alloc(Math.max(input.length, CXL_RPC_HEADER + Math.min(Math.max(opSize, CXL_SET_FEAT_HEADER), MODELLED_MAX)));
     input.copy(req);

@@ -49,6 +49,7 @@ class CxlMemDriver implements KernelSubsystemDriver {
 
 export const cxlModel: DeviceModel = {
   name: 'cxl',
+  kernel: '7.3', // the length checks of 7.3 features.c
   deviceType: DeviceType.CXL,
   fwVersions: CXL_FW_VERSIONS,
   parent: 'mem0',

@@ -73,6 +73,7 @@ function mlx5Device(name: string, driver: Mlx5DriverVersion): DeviceModel {
   return {
     name,
     deviceType: DeviceType.MLX5,
+    kernel: driver,
     fwVersions: MLX5_FW_VERSIONS,
     parent: 'mlx5_core.fwctl.0',
     create(env: ModelEnv): DeviceInstance {

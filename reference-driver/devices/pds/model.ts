@@ -48,6 +48,7 @@ export type PdsInstance = DeviceInstance & { readonly firmware: PdsFirmware };
 
 export const pdsModel: DeviceModel = {
   name: 'pds',
+  kernel: '7.3', // the in_len check of e7537735, in 7.3
   deviceType: DeviceType.PDS,
   fwVersions: PDS_FW_VERSIONS,
   parent: '0000:b5:00.0',
