@@ -276,7 +276,7 @@ export interface KernelObjectsRefusal {
    *
    * @minItems 1
    */
-  errnos?: [Errno2, ...Errno2[]];
+  errnos?: [Errno3, ...Errno3[]];
   /**
    * Where the kernel source says who refuses (file and function), e.g. drivers/cxl/core/features.c cxlctl_set_feature.
    */
