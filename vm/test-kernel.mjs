@@ -19,8 +19,8 @@
 //        --allow-destructive (the VM is thrown away), on one device of each
 //        kind of cxl_test memdev (subsetDevices: why not all 11);
 //   one boot per tainting taint rule (1 vCPU, 1 worker), its rule on the
-//        clean kernel: taint.debug-write, then robustness.no-crash and
-//        no-hang with --allow-hazards (short CXL requests) on one device, after
+//        clean kernel: taint.debug-write, then robustness.no-crash, no-hang
+//        and short-request-refused with --allow-hazards (short CXL requests) on one device, after
 //        the rule has its result, so an oops there spoils nothing else;
 //        taint.full-with-rawio, then robustness.rejected-no-state-change the
 //        same way; taint.before-validation, preceded by the rules
