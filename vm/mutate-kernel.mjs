@@ -36,12 +36,12 @@
 // each under its own VM lock, make one score.
 // Exit status: 0 scored (whatever the kill rate); 1 a boot failed, the console showed a kernel
 // problem or a boot meant to stay clean tainted the kernel; 2 bad usage.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GUEST_NODE_FLAGS, consoleProblems, pickDevice } from './test-kernel.mjs';
+import { GUEST_NODE_FLAGS, consoleProblems, pickDevice, runLogged as run } from './test-kernel.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => pathToFileURL(join(ROOT, 'dist', p)).href;
@@ -246,17 +246,3 @@ function usage(message) {
   return 2;
 }
 
-function run(cmd, args, log, name, env) {
-  return new Promise((res) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    const chunks = [];
-    child.stdout.on('data', (d) => chunks.push(d));
-    child.stderr.on('data', (d) => chunks.push(d));
-    child.on('close', (code, signal) => {
-      const text = Buffer.concat(chunks);
-      writeFileSync(log, text);
-      process.stdout.write(`\n----- boot ${name} -----\n${text}`);
-      res(code ?? (signal ? 128 : 1));
-    });
-  });
-}

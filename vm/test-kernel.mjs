@@ -946,4 +946,4 @@ function render(s) {
   return L.join('\n');
 }
 
-export { consoleProblems, diedBeforeInit, GUEST_NODE_FLAGS, pickDevice, VARIANT_SLOWDOWN };
+export { consoleProblems, diedBeforeInit, GUEST_NODE_FLAGS, pickDevice, run as runLogged, VARIANT_SLOWDOWN };
