@@ -23,6 +23,15 @@ export function versionCmp(a: string, b: string): number {
   return 0;
 }
 
+/**
+ * A kernel release at or after a profile's `hazards.before` (digest §3): short requests are
+ * refused there, never read past. An unknown release or no `before` is not fixed.
+ */
+export function hazardFixed(before: unknown, kernelRelease: string | undefined): boolean {
+  const v = kernelRelease && kernelVersion(kernelRelease);
+  return typeof before === 'string' && Boolean(v) && versionCmp(v as string, before) >= 0;
+}
+
 /** The running kernel's release (uname -r). */
 export function runningKernel(): string {
   return release();

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { codecFor } from '../codecs/index.js';
 import { ROOT } from '../paths.js';
-import { kernelProfileFor, kernelVersion, runningKernel, versionCmp } from '../profiles/kernel.js';
+import { hazardFixed, kernelProfileFor, runningKernel } from '../profiles/kernel.js';
 import { loadProfile } from '../profiles/profile.js';
 import { writeGate, type WriteGate } from '../profiles/writes.js';
 import type { Allows, Target, TargetDescription } from '../targets/target.js';
@@ -43,9 +43,7 @@ function minInLen(profile: string | undefined, kernelRelease: string | undefined
   try {
     const json = JSON.parse(readFileSync(`${ROOT}profiles/${profile}.json`, 'utf8')) as { hazards?: { minInLen?: unknown; before?: unknown } };
     // As Device.minInLen: on a kernel at or after hazards.before short requests are only refused (digest §3).
-    const before = json.hazards?.before;
-    const v = kernelRelease && kernelVersion(kernelRelease);
-    if (typeof before === 'string' && v && versionCmp(v, before) >= 0) return 0;
+    if (hazardFixed(json.hazards?.before, kernelRelease)) return 0;
     const n = json.hazards?.minInLen;
     return typeof n === 'number' ? n : undefined;
   } catch {

@@ -3,7 +3,7 @@
  * and its codec, restricted to the firmware version the target runs.
  */
 import { codecFor, type Codec } from '../../harness/codecs/index.js';
-import { kernelVersion, versionCmp } from '../../harness/profiles/kernel.js';
+import { hazardFixed } from '../../harness/profiles/kernel.js';
 import { presentAt, scopeValue, type Command, type Probe, type Profile } from '../../harness/profiles/profile.js';
 
 export class Device {
@@ -61,8 +61,6 @@ export class Device {
    * requests are refused there, never read past (a sim: the release its model follows).
    */
   get hazardFixed(): boolean {
-    const h = this.profile.hazards;
-    const v = this.kernel && kernelVersion(this.kernel);
-    return Boolean(h?.before && v && versionCmp(v, h.before) >= 0);
+    return hazardFixed(this.profile.hazards?.before, this.kernel);
   }
 }
