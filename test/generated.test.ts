@@ -3,11 +3,13 @@ import { expect } from 'chai';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ROOT } from '../harness/paths.js';
-import { AJV_OPTIONS } from '../harness/schema/validate.js';
+import { CtsError } from '../harness/errors.js';
+import { AJV_OPTIONS, loadJson } from '../harness/schema/validate.js';
 
 describe('generated types', () => {
   it('harness/generated matches schemas/ (npm run gen:types)', function () {
@@ -18,24 +20,23 @@ describe('generated types', () => {
 });
 
 describe('precompiled validators (scripts/gen-validators.mjs)', () => {
-  type Built = Record<string, unknown> & { schemaHashes: Record<string, string> };
+  type Built = { validate: ValidateFunction; schemaHash: string };
   // Loaded in each test, so a build without them fails those tests rather than the whole file.
-  const load = () => createRequire(import.meta.url)('../harness/generated/validators.cjs') as Built;
+  const load = (name: string) => createRequire(import.meta.url)(`../harness/generated/validators/${name}.cjs`) as Built;
   const schemas = readdirSync(join(ROOT, 'schemas')).filter((f) => f.endsWith('.schema.json'));
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
   it('one per schema, built from the schema text as it is now', () => {
-    const built = load();
     expect(schemas.length).to.be.greaterThan(0);
     for (const file of schemas) {
       const name = file.replace('.schema.json', '');
-      const text = readFileSync(join(ROOT, 'schemas', file), 'utf8');
-      expect(built[name], name).to.be.a('function');
-      expect(built.schemaHashes[name], name).to.equal(createHash('sha256').update(text).digest('hex'));
+      const built = load(name);
+      expect(built.validate, name).to.be.a('function');
+      expect(built.schemaHash, name).to.equal(sha256(readFileSync(join(ROOT, 'schemas', file), 'utf8')));
     }
   });
 
   it('give the same verdict and errors as compiling the schema now', () => {
-    const built = load();
     const ajv = new Ajv(AJV_OPTIONS);
     const policy = JSON.parse(readFileSync(join(ROOT, 'policies/upstream.json'), 'utf8'));
     const profile = JSON.parse(readFileSync(join(ROOT, 'profiles/reference-cxl.json'), 'utf8'));
@@ -47,11 +48,43 @@ describe('precompiled validators (scripts/gen-validators.mjs)', () => {
     };
     for (const [name, docs] of Object.entries(samples)) {
       const fresh = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas', `${name}.schema.json`), 'utf8')));
-      const pre = built[name] as ValidateFunction;
+      const pre = load(name).validate;
       for (const doc of docs) {
         expect(pre(doc), `${name} ${JSON.stringify(doc).slice(0, 60)}`).to.equal(fresh(doc));
         expect(pre.errors ?? null).to.deep.equal(fresh.errors ?? null);
       }
     }
+  });
+
+  describe('the shipped inputs validated at build (validated.json)', () => {
+    type Validated = Record<string, { schemaHash: string; files: string[] }>;
+    const validated = () => JSON.parse(readFileSync(join(ROOT, 'dist/harness/generated/validated.json'), 'utf8')) as Validated;
+    const shipped = { profiles: 'profile', codecs: 'codec', policies: 'policy' } as const;
+
+    it('lists every shipped profile, codec and policy as it is now, against the schema as it is now', () => {
+      const v = validated();
+      for (const [folder, schema] of Object.entries(shipped)) {
+        expect(v[schema]!.schemaHash, schema).to.equal(sha256(readFileSync(join(ROOT, 'schemas', `${schema}.schema.json`), 'utf8')));
+        const files = readdirSync(join(ROOT, folder)).filter((f) => f.endsWith('.json'));
+        expect(files.length, folder).to.be.greaterThan(0);
+        for (const f of files) expect(v[schema]!.files, `${folder}/${f}`).to.include(sha256(readFileSync(join(ROOT, folder, f), 'utf8')));
+      }
+    });
+
+    it('a shipped file changed by one property is validated again, and its error names file and pointer', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cts-validated-'));
+      try {
+        const file = join(dir, 'reference-cxl.json');
+        // The same text with one value changed to a wrong type: not in validated.json, so the schema decides.
+        const text = readFileSync(join(ROOT, 'profiles/reference-cxl.json'), 'utf8');
+        writeFileSync(file, text.replace(/"id": "[^"]*"/, '"id": 7'));
+        expect(() => loadJson(file, 'profile')).to.throw(CtsError, `${file}: /id: expected string`);
+        // The very shipped bytes under another name load (validated by content, never by path).
+        writeFileSync(file, text);
+        expect(loadJson<{ id: string }>(file, 'profile').id).to.equal(JSON.parse(text).id);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -15,16 +15,33 @@ export const MAX_INPUT_FILE = 4 * 2 ** 20;
 
 export const AJV_OPTIONS: Options = { strict: true, strictRequired: false, allErrors: true, discriminator: true };
 
-/** What scripts/gen-validators.mjs writes at build time: one function per schema, and the schema's hash. */
+/** What scripts/gen-validators.mjs writes at build time for each schema: its validator and the schema's hash. */
 interface Precompiled {
-  schemaHashes: Record<string, string>;
-  [schema: string]: ValidateFunction | Record<string, string>;
+  validate: ValidateFunction;
+  schemaHash: string;
 }
+
+/** The shipped inputs the build validated (scripts/gen-validators.mjs): per schema, the hashes of their texts. */
+type Validated = Record<string, { schemaHash: string; files: string[] }>;
 
 const require = createRequire(import.meta.url);
 const compiled = new Map<string, ValidateFunction>();
-let precompiled: Precompiled | null | undefined;
+const schemaHashes = new Map<string, string>();
+let validated: Validated | null | undefined;
 let ajv: Ajv | undefined;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function schemaFile(schema: string): string {
+  return `${SCHEMAS_DIR}${schema}.schema.json`;
+}
+
+/** The SHA-256 of the schema's text as it is now. */
+function schemaHash(schema: string): string {
+  let h = schemaHashes.get(schema);
+  if (h === undefined) schemaHashes.set(schema, (h = sha256(readFileSync(schemaFile(schema), 'utf8'))));
+  return h;
+}
 
 /**
  * The build's precompiled validator when it was made from this very schema
@@ -35,25 +52,39 @@ let ajv: Ajv | undefined;
 function validator(schema: string): ValidateFunction {
   let v = compiled.get(schema);
   if (v) return v;
-  const text = readFileSync(`${SCHEMAS_DIR}${schema}.schema.json`, 'utf8');
-  if (precompiled === undefined) {
-    try {
-      precompiled = require('../generated/validators.cjs') as Precompiled;
-    } catch {
-      precompiled = null;
-    }
+  let built: Precompiled | undefined;
+  try {
+    built = require(`../generated/validators/${schema}.cjs`) as Precompiled;
+  } catch {
+    built = undefined;
   }
-  const built = precompiled?.[schema];
-  if (typeof built === 'function' && precompiled?.schemaHashes[schema] === createHash('sha256').update(text).digest('hex')) {
-    v = built;
+  if (typeof built?.validate === 'function' && built.schemaHash === schemaHash(schema)) {
+    v = built.validate;
   } else {
     // Two statements: tsc 7 drops the parentheses of `new (require(…)).Ajv(…)`.
     const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
     ajv ??= new AjvClass(AJV_OPTIONS);
-    v = ajv.compile(JSON.parse(text));
+    v = ajv.compile(JSON.parse(readFileSync(schemaFile(schema), 'utf8')));
   }
   compiled.set(schema, v);
   return v;
+}
+
+/**
+ * Whether the build already validated this very text against this very schema: a
+ * profile, codec or policy the package ships. Same bytes, same schema, same verdict,
+ * so loading it needs no validator (whose code costs seconds to load in the emulated VM).
+ */
+function validatedAtBuild(text: string, schema: string): boolean {
+  if (validated === undefined) {
+    try {
+      validated = require('../generated/validated.json') as Validated;
+    } catch {
+      validated = null;
+    }
+  }
+  const entry = validated?.[schema];
+  return entry !== undefined && entry.schemaHash === schemaHash(schema) && entry.files.includes(sha256(text));
 }
 
 /** One ajv error as "<pointer>: <what was expected>". */
@@ -95,7 +126,8 @@ export function readInputFile(file: string): string {
     if (!st.isFile()) throw new CtsError('CTS_E_READ_FILE', `${file}: expected a regular file`);
     if (st.size > MAX_INPUT_FILE) throw new CtsError('CTS_E_READ_FILE', `${file}: ${st.size} bytes: expected at most ${MAX_INPUT_FILE}`);
     // Read at most one byte past the limit, whatever the size said (a file may grow while read).
-    const buf = Buffer.alloc(MAX_INPUT_FILE + 1);
+    // Uninitialised: only the n bytes read are used (zeroing 4 MiB per file costs in the emulated VM).
+    const buf = Buffer.allocUnsafe(MAX_INPUT_FILE + 1);
     let n = 0;
     for (let got; n < buf.length && (got = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += got;
     if (n > MAX_INPUT_FILE) throw new CtsError('CTS_E_READ_FILE', `${file}: expected at most ${MAX_INPUT_FILE} bytes`);
@@ -110,7 +142,10 @@ export function readInputFile(file: string): string {
 
 /** Read and parse a JSON file, bounded in size and depth; throws CtsError naming the file. */
 export function parseJsonFile(file: string): unknown {
-  const text = readInputFile(file);
+  return parseJsonText(readInputFile(file), file);
+}
+
+function parseJsonText(text: string, file: string): unknown {
   if (jsonDepth(text) > MAX_DEPTH) throw new CtsError('CTS_E_INVALID_FILE', `${file}: not valid JSON: nested deeper than ${MAX_DEPTH} levels`);
   try {
     return JSON.parse(text);
@@ -121,7 +156,9 @@ export function parseJsonFile(file: string): unknown {
 
 /** Parse and validate; throws CtsError('CTS_E_INVALID_FILE') naming file, pointer and expectation. */
 export function loadJson<T>(file: string, schema: string): T {
-  return validate<T>(parseJsonFile(file), schema, file);
+  const text = readInputFile(file);
+  const data = parseJsonText(text, file);
+  return validatedAtBuild(text, schema) ? (data as T) : validate<T>(data, schema, file);
 }
 
 export function validate<T>(data: unknown, schema: string, file: string): T {

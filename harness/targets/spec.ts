@@ -1,6 +1,8 @@
 import { CtsError } from '../errors.js';
 import { devTargets } from '../kernel/discovery.js';
-import { MODELS, defectsFor, findModel, isKnownDefect } from '../../reference-driver/index.js';
+// The catalogue and the defect lists, not the models: parsing a target must not load every device (reference-driver/catalog.ts).
+import { MODEL_VERSIONS, modelVersions } from '../../reference-driver/catalog.js';
+import { defectsFor, isKnownDefect } from '../../reference-driver/defects/defects.js';
 
 /** A parsed target string. */
 export type TargetSpec =
@@ -21,12 +23,12 @@ export function parseTarget(text: string): TargetSpec {
       throw new CtsError('CTS_E_TARGET_SPEC', `malformed target '${text}': expected sim:<model>[@<fw>][+<defect>…]`);
     }
     const [, model, fw, defectPart] = m as unknown as [string, string, string | undefined, string];
-    const known = findModel(model);
-    if (!known) {
-      throw new CtsError('CTS_E_UNKNOWN_MODEL', `unknown model '${model}' in target '${text}' (known: ${Object.keys(MODELS).join(', ')})`);
+    const versions = modelVersions(model);
+    if (!versions) {
+      throw new CtsError('CTS_E_UNKNOWN_MODEL', `unknown model '${model}' in target '${text}' (known: ${Object.keys(MODEL_VERSIONS).join(', ')})`);
     }
-    if (fw !== undefined && fw !== '*' && !known.fwVersions.includes(fw)) {
-      throw new CtsError('CTS_E_UNKNOWN_FW', `model '${model}' has no firmware '${fw}' (known: ${known.fwVersions.join(', ')}, or * for all)`);
+    if (fw !== undefined && fw !== '*' && !versions.includes(fw)) {
+      throw new CtsError('CTS_E_UNKNOWN_FW', `model '${model}' has no firmware '${fw}' (known: ${versions.join(', ')}, or * for all)`);
     }
     const defects = defectPart ? defectPart.slice(1).split('+') : [];
     for (const d of defects) {
@@ -71,7 +73,7 @@ export function expandTargets(texts: readonly string[], onDuplicate: (text: stri
       out.push(...found);
     } else if (spec.kind === 'sim' && spec.fw === '*') {
       const suffix = spec.defects.map((d) => `+${d}`).join('');
-      for (const fw of findModel(spec.model)!.fwVersions) out.push(`sim:${spec.model}@${fw}${suffix}`);
+      for (const fw of modelVersions(spec.model)!) out.push(`sim:${spec.model}@${fw}${suffix}`);
     } else {
       out.push(text);
     }
