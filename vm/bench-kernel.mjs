@@ -15,8 +15,9 @@
 // each a C run then the node runs, both timed in batches of 500 calls; a
 // call's cost is the fastest batch (an emulated guest on a shared host is
 // noisy, and a preempted batch only gets slower; interleaving keeps both
-// sides under the same load), the median batch is printed too. The node side runs twice: with V8's default tiers and with the
-// flags vm/test-kernel.mjs runs the suites with (--no-opt --no-sparkplug).
+// sides under the same load), the median batch is printed too. The node side runs twice: as fwctl-cts runs
+// it (V8's default tiers, --single-threaded) and with the flags vm/test-kernel.mjs runs the suites with
+// (--no-opt --no-sparkplug as well).
 // Needs the build (npm run build) and the VM (vm/fwctl-vm setup).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -30,12 +31,18 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
 /** What vm/test-kernel.mjs runs node with in the guest (GUEST_NODE_FLAGS there). */
 const SUITE_NODE_FLAGS = ['--single-threaded', '--no-opt', '--no-sparkplug'];
+/**
+ * What `fwctl-cts` runs node with anywhere (bin/fwctl-cts.js relaunches with it): V8's default tiers, no
+ * background threads. Without it, V8's concurrent compiler and GC threads were still busy while the C loop
+ * ran and slowed it: 2.22 µs per FWCTL_INFO against 1.24 µs in the same boot (1 Dec 2026).
+ */
+const CLI_NODE_FLAGS = ['--single-threaded'];
 
 const { values: o, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     iterations: { type: 'string', default: '20000' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '9' },
     out: { type: 'string' },
     device: { type: 'string', default: '/dev/fwctl/fwctl0' },
     'no-robustness': { type: 'boolean', default: false },
@@ -168,6 +175,12 @@ async function measureNode() {
   const koffi = createRequire(join(BUILD, 'package.json'))('koffi');
   const rawIoctl = koffi.load('libc.so.6').func('int ioctl(int fd, unsigned long request, uintptr_t arg)');
   const infoAddrN = Number(infoAddr);
+  // What koffi itself costs, by the arguments it converts: C functions that only compute (abs with one,
+  // strncmp of 0 bytes with ioctl's three: an int and two 64-bit integers), and the cheapest syscall,
+  // getppid, against the same syscall from C. Any call through koffi pays this on top of the C loop's.
+  const rawAbs = koffi.load('libc.so.6').func('int abs(int)');
+  const rawCall3 = koffi.load('libc.so.6').func('int strncmp(uintptr_t a, uintptr_t b, size_t n)');
+  const rawGetppid = koffi.load('libc.so.6').func('int getppid()');
 
   const loops = {
     infoSync: sync && ((n) => {
@@ -193,6 +206,15 @@ async function measureNode() {
     },
     koffiInfoNumber: (n) => {
       for (let i = 0; i < n; i++) rawIoctl(fd, FWCTL_INFO, infoAddrN);
+    },
+    koffiAbs: (n) => {
+      for (let i = 0; i < n; i++) rawAbs(-i);
+    },
+    koffiCall3: (n) => {
+      for (let i = 0; i < n; i++) rawCall3(infoAddrN, infoAddrN, 0);
+    },
+    koffiGetppid: (n) => {
+      for (let i = 0; i < n; i++) rawGetppid();
     },
     libcInfo: (n) => {
       for (let i = 0; i < n; i++) libc.ioctl(fd, FWCTL_INFO, infoAddr);
@@ -227,12 +249,13 @@ async function measureNode() {
 
   // Per round: the C loop's fastest batch, and each node measurement's batches.
   for (const k of Object.keys(loops)) if (!loops[k]) delete loops[k];
-  const runs = { cInfo: [], cRpc: [], ...Object.fromEntries(Object.keys(loops).map((k) => [k, []])) };
+  const runs = { cInfo: [], cRpc: [], cGetppid: [], ...Object.fromEntries(Object.keys(loops).map((k) => [k, []])) };
   const slow = { rpcAsync: [2, 25], agentInfo: [2, 10], agentRpc: [2, 10] };
   for (let r = 0; r < rounds; r++) {
     const c = floorRun(o.floor, iterations);
     runs.cInfo.push(c.infoNs);
     runs.cRpc.push(c.rpcNs);
+    runs.cGetppid.push(c.getppidNs);
     for (const [k, loop] of Object.entries(loops)) runs[k].push(await measure(loop, ...(slow[k] ?? [])));
   }
   await agent.exit();
@@ -266,6 +289,9 @@ const LINES = [
   ['rpc', 'FWCTL_RPC, await DevTarget.ioctl (a mock: sync)'],
   ['koffiInfo', 'FWCTL_INFO, the koffi binding alone'],
   ['koffiInfoNumber', 'FWCTL_INFO, koffi binding, address as a Number'],
+  ['koffiAbs', 'abs(3) through koffi: 1 argument, no syscall'],
+  ['koffiCall3', "strncmp(a, b, 0) through koffi: ioctl's 3 arguments"],
+  ['koffiGetppid', 'getppid(2) through koffi (C floor: getppid)'],
   ['libcInfo', 'FWCTL_INFO, libc.ioctl (a result object per call)'],
   ['rpcAsync', 'FWCTL_RPC, same call via koffi thread pool'],
   ['agentInfo', 'FWCTL_INFO via an agent child (wire protocol)'],
@@ -286,22 +312,20 @@ async function guest() {
     const m = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Math.min(...v)]));
     const med = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, median(v)]));
     // Each node measurement against the C loop's call of the same kind.
-    const cOf = (k) => (/rpc/i.test(k) ? 'rpc' : 'info');
-    const node = Object.keys(runs).filter((k) => k !== 'cInfo' && k !== 'cRpc');
-    const c = { info: m.cInfo, rpc: m.cRpc };
-    const cMed = { info: med.cInfo, rpc: med.cRpc };
+    const cOf = (k) => (/rpc/i.test(k) ? 'Rpc' : /getppid/i.test(k) ? 'Getppid' : 'Info');
+    const node = Object.keys(runs).filter((k) => !/^c[A-Z]/.test(k));
     return {
-      floor: { infoUs: us(m.cInfo), rpcUs: us(m.cRpc) },
+      floor: { infoUs: us(m.cInfo), rpcUs: us(m.cRpc), getppidUs: us(m.cGetppid) },
       devTarget: Object.fromEntries(node.map((k) => [`${k}Us`, us(m[k])])),
-      ratio: Object.fromEntries(node.map((k) => [k, ratio(m[k], c[cOf(k)])])),
-      medianRatio: Object.fromEntries(node.map((k) => [k, ratio(med[k], cMed[cOf(k)])])),
+      ratio: Object.fromEntries(node.map((k) => [k, ratio(m[k], m[`c${cOf(k)}`])])),
+      medianRatio: Object.fromEntries(node.map((k) => [k, ratio(med[k], med[`c${cOf(k)}`])])),
       // Each round's fastest batch against the C loop's in the same round, the median over rounds: steadier
       // than the overall fastest when the host's load changes between rounds.
-      roundRatio: Object.fromEntries(node.map((k) => [k, ratio(median(runs[k].map((b, r) => Math.min(...b) / runs[`c${cOf(k) === 'rpc' ? 'Rpc' : 'Info'}`][r])), 1)])),
+      roundRatio: Object.fromEntries(node.map((k) => [k, ratio(median(runs[k].map((b, r) => Math.min(...b) / runs[`c${cOf(k)}`][r])), 1)])),
       runsNs: runs,
     };
   };
-  const jit = summarize(node([]));
+  const jit = summarize(node(CLI_NODE_FLAGS));
   const interp = summarize(node(SUITE_NODE_FLAGS));
   const result = {
     kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
@@ -313,7 +337,7 @@ async function guest() {
     suiteFlags: { flags: SUITE_NODE_FLAGS.join(' '), ...interp },
   };
   // Another checkout's build (e.g. before a change), measured in this boot after this one's, C loop included.
-  if (compare) result.compare = { build: compare, ...summarize(node([], compare)), suiteFlags: summarize(node(SUITE_NODE_FLAGS, compare)) };
+  if (compare) result.compare = { build: compare, ...summarize(node(CLI_NODE_FLAGS, compare)), suiteFlags: summarize(node(SUITE_NODE_FLAGS, compare)) };
   if (!o['no-robustness']) {
     const rob = robustnessRun(share);
     // The floor for the same inputs: the C loop's RPC, as many times as the suite sent.
@@ -325,18 +349,24 @@ async function guest() {
   const line = (what, c, d, x) => `${what.padEnd(52)} ${String(c).padStart(8)} µs ${String(d).padStart(8)} µs ${String(x).padStart(7)}x\n`;
   const w = (s) => process.stdout.write(s);
   w(`fwctl ioctl cost on Linux ${result.kernel}, ${o.device} (cxl_test), fastest batch of 500 calls over ${rounds} rounds of ${iterations} calls; ${result.note}\n`);
-  for (const [name, s] of [['node (default V8 tiers)', jit], [`node ${SUITE_NODE_FLAGS.join(' ')} (as test:kernel)`, interp]]) {
+  for (const [name, s] of [[`node ${CLI_NODE_FLAGS.join(' ')} (V8's default tiers, as fwctl-cts runs)`, jit], [`node ${SUITE_NODE_FLAGS.join(' ')} (as test:kernel)`, interp]]) {
     w(`\n${name}\n${'call'.padEnd(52)} ${'C floor'.padStart(11)} ${'DevTarget'.padStart(11)} ${'ratio'.padStart(8)}\n`);
     for (const [k, what] of LINES) {
-      if (s.ratio[k] !== undefined) w(line(what, /rpc/i.test(k) ? s.floor.rpcUs : s.floor.infoUs, s.devTarget[`${k}Us`], s.ratio[k]));
+      if (s.ratio[k] !== undefined) w(line(what, /rpc/i.test(k) ? s.floor.rpcUs : /getppid/i.test(k) ? s.floor.getppidUs : s.floor.infoUs, s.devTarget[`${k}Us`], s.ratio[k]));
     }
     w(`(median over rounds of each round's ratio: INFO ${s.roundRatio.infoSync}x, RPC ${s.roundRatio.rpcSync}x through ioctlSync; ${s.roundRatio.info}x, ${s.roundRatio.rpc}x through ioctl)\n`);
     w(`(median batches: INFO ${s.medianRatio.infoSync}x, RPC ${s.medianRatio.rpcSync}x through ioctlSync; ${s.medianRatio.info}x, ${s.medianRatio.rpc}x through ioctl)\n`);
+    if (s.devTarget.koffiCall3Us !== undefined) {
+      // koffi's own cost with ioctl's three arguments, on top of the C loop's FWCTL_INFO: the lowest ratio any
+      // FWCTL_INFO through koffi can reach in this guest, whatever the harness does around the call.
+      const bound = Math.round(((s.floor.infoUs + s.devTarget.koffiCall3Us) / s.floor.infoUs) * 100) / 100;
+      w(`(koffi's own cost: ${s.devTarget.koffiAbsUs} µs with 1 argument, ${s.devTarget.koffiCall3Us} µs with ioctl's 3, so no FWCTL_INFO through koffi comes below ${bound}x here; getppid through koffi ${s.ratio.koffiGetppid ?? '?'}x the same syscall from C)\n`);
+    }
   }
   if (result.compare) {
     const b = result.compare;
     w(`\n--compare ${b.build} (measured in this boot, after the build above; ratios to the C loop, fastest batch)\n`);
-    for (const [name, x, y] of [['default V8 tiers', b, jit], [SUITE_NODE_FLAGS.join(' '), b.suiteFlags, interp]]) {
+    for (const [name, x, y] of [[CLI_NODE_FLAGS.join(' '), b, jit], [SUITE_NODE_FLAGS.join(' '), b.suiteFlags, interp]]) {
       const f = (s) => `INFO ${s.ratio.infoSync ?? s.ratio.info}x, RPC ${s.ratio.rpcSync ?? s.ratio.rpc}x`;
       w(`${name.padEnd(40)} compared build: ${f(x)}; this build: ${f(y)} (its fastest path: ioctlSync where it has one)\n`);
     }

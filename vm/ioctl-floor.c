@@ -6,7 +6,7 @@
  *   ioctl-floor /dev/fwctl/fwctlN [iterations]
  *
  * Prints one JSON object: nanoseconds per call for each ioctl (the fastest
- * batch of BATCH calls, and the median batch). The structs are
+ * batch of BATCH calls, and the median batch), and for getppid(2). The structs are
  * spelled out here (include/uapi/fwctl/fwctl.h, include/uapi/fwctl/cxl.h), so
  * no kernel headers with fwctl are needed on the build machine.
  */
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,9 +124,20 @@ int main(int argc, char **argv)
 	 */
 	long batches = (iterations + BATCH - 1) / BATCH;
 	double *info_b = calloc(batches, sizeof(double)), *rpc_b = calloc(batches, sizeof(double));
+	double *ppid_b = calloc(batches, sizeof(double));
 
-	if (!info_b || !rpc_b)
+	if (!info_b || !rpc_b || !ppid_b)
 		return 1;
+	/*
+	 * The cheapest syscall there is (no arguments, no fwctl): what crossing into
+	 * the kernel costs, the baseline for the same call made through koffi.
+	 */
+	for (long b = 0; b < batches; b++) {
+		t0 = now_ns();
+		for (long i = 0; i < BATCH; i++)
+			syscall(SYS_getppid);
+		ppid_b[b] = (now_ns() - t0) / BATCH;
+	}
 	for (long b = 0; b < batches; b++) {
 		t0 = now_ns();
 		for (long i = 0; i < BATCH; i++)
@@ -142,11 +154,12 @@ int main(int argc, char **argv)
 	}
 	qsort(info_b, batches, sizeof(double), cmp_double);
 	qsort(rpc_b, batches, sizeof(double), cmp_double);
+	qsort(ppid_b, batches, sizeof(double), cmp_double);
 	info_ns = info_b[0];
 	rpc_ns = rpc_b[0];
 
-	printf("{\"iterations\": %ld, \"batch\": %d, \"infoNs\": %.1f, \"rpcNs\": %.1f, \"infoMedianNs\": %.1f, \"rpcMedianNs\": %.1f, \"rpcOutLen\": %u}\n",
-	       batches * BATCH, BATCH, info_ns, rpc_ns, info_b[batches / 2], rpc_b[batches / 2], rpc.out_len);
+	printf("{\"iterations\": %ld, \"batch\": %d, \"infoNs\": %.1f, \"rpcNs\": %.1f, \"infoMedianNs\": %.1f, \"rpcMedianNs\": %.1f, \"rpcOutLen\": %u, \"getppidNs\": %.1f}\n",
+	       batches * BATCH, BATCH, info_ns, rpc_ns, info_b[batches / 2], rpc_b[batches / 2], rpc.out_len, ppid_b[0]);
 	close(fd);
 	return 0;
 }
