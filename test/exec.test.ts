@@ -4,8 +4,8 @@
  * breaks the protocol costs only its own tests, and the run still reports.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,5 +143,32 @@ describe('exec target', function () {
       });
       expect(code).to.equal(0);
     });
+  });
+  it('an agent whose harness has gone (end of input) ends, and so does the exec: driver it serves', async () => {
+    // A copy of the example's simulator under a path of its own, so that what is left running can be found.
+    const dir = mkdtempSync(join(tmpdir(), 'cts-agent-end-'));
+    try {
+      cpSync(join(ROOT, 'examples/vendor-device/sim'), dir, { recursive: true });
+      const sim = join(dir, 'acme_pctl_sim.py');
+      const agent = spawn(process.execPath, [join(ROOT, 'bin/fwctl-cts.js'), '--plugin', join(ROOT, 'examples/vendor-device'), 'agent', '--target', `exec:python3 ${sim}`], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, FWCTL_CTS_NO_RELAUNCH: '1' } });
+      // Its hello says the driver is up (the agent made its target), then the harness leaves.
+      const hello = await new Promise<string>((resolve) => {
+        agent.stdout.once('data', (d: Buffer) => resolve(d.toString()));
+        agent.once('exit', (c) => resolve(`the agent exited with ${c} before its hello`));
+        agent.stdin.write(`${JSON.stringify({ type: 'hello', protocol: 1, harness: 'test' })}\n`);
+      });
+      expect(hello).to.match(/"type":"hello"/);
+      const running = () => spawnSync('pgrep', ['-f', dir], { encoding: 'utf8' }).stdout.trim();
+      expect(running(), 'the driver runs while the harness is there').to.not.equal('');
+      agent.stdin.end();
+      const code = await new Promise<number | string>((resolve) => {
+        const timer = setTimeout(() => (agent.kill('SIGKILL'), resolve('still running 20 s after its input ended')), 20_000);
+        agent.on('exit', (c) => (clearTimeout(timer), resolve(c ?? -1)));
+      });
+      expect(code).to.equal(0);
+      expect(running(), 'the driver it served').to.equal('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

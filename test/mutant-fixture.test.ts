@@ -143,5 +143,9 @@ describe('kernel mutant fixtures (vm/mutant-fixture.mjs)', () => {
     expect(err({ ...good, info: {} })).to.match(/^FILE: \/info: unexpected key/);
     expect(err({ ...good, commands: [] })).to.match(/^FILE: \/commands: expected a non-empty array/);
     expect(err({ ...good, id: '' })).to.equal('FILE: /id: expected a non-empty string');
+    // An added command the schema refuses: the overlay's own pointer, not the merged profile's /commands/N.
+    const [cmd] = good.commands as Record<string, unknown>[];
+    expect(err({ ...good, commands: [{ ...cmd, minScope: 'NOPE' }] })).to.match(/^FILE: \/commands\/0\/minScope: expected one of "CONFIGURATION"/);
+    expect(err({ ...good, commands: [cmd, { ...cmd, extra: 1 }] })).to.equal('FILE: /commands/1/extra: unknown property (not in the schema)');
   });
 });

@@ -12,6 +12,9 @@
 // mutant's diff). The control must pass the mutant's rules, the mutant must fail them.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const { schemaErrors } = await import(pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '../dist/harness/schema/validate.js')).href);
 
 /** What an overlay may say; everything else comes from the profile it extends. */
 const OVERLAY_KEYS = ['$comment', 'extends', 'id', 'title', 'source', 'commands'];
@@ -57,7 +60,9 @@ export function combinePatches(files) {
 /**
  * The profile an overlay describes: the profile it extends (profilesDir/<extends>.json) with the
  * overlay's id, title and source, and its commands added after the base's. Throws an Error naming
- * the file and the JSON pointer. The result is a whole profile: loadProfile validates it.
+ * the file and the JSON pointer. The whole is checked against the profile schema here, so that an
+ * error in an added command names the overlay and its own pointer (/commands/0, not the merged
+ * profile's /commands/N); loadProfile then checks what the schema cannot see.
  */
 export function fixtureProfile(overlayFile, profilesDir) {
   let o;
@@ -75,5 +80,14 @@ export function fixtureProfile(overlayFile, profilesDir) {
   if (!Array.isArray(o.commands) || !o.commands.length) throw new Error(`${overlayFile}: /commands: expected a non-empty array of the commands the fixture adds`);
   const base = JSON.parse(readFileSync(baseFile, 'utf8'));
   delete base.$schema;
-  return { ...base, id: o.id, title: o.title, source: o.source, commands: [...base.commands, ...o.commands] };
+  const merged = { ...base, id: o.id, title: o.title, source: o.source, commands: [...base.commands, ...o.commands] };
+  const added = base.commands.length;
+  const lines = schemaErrors(merged, 'profile').map((line) => {
+    const at = /^\/commands\/(\d+)(.*)$/s.exec(line);
+    if (at && Number(at[1]) >= added) return `${overlayFile}: /commands/${Number(at[1]) - added}${at[2]}`;
+    const own = /^\/(id|title|source)\b/.test(line);
+    return `${own ? overlayFile : baseFile}: ${line}`;
+  });
+  if (lines.length) throw new Error(lines.slice(0, 5).join('\n') + (lines.length > 5 ? `\n… and ${lines.length - 5} more` : ''));
+  return merged;
 }

@@ -161,11 +161,17 @@ export function loadJson<T>(file: string, schema: string): T {
   return validatedAtBuild(text, schema) ? (data as T) : validate<T>(data, schema, file);
 }
 
-export function validate<T>(data: unknown, schema: string, file: string): T {
+/** What is wrong with `data` against the schema: one "<pointer>: <what was expected>" line each, none when valid. */
+export function schemaErrors(data: unknown, schema: string): string[] {
   const v = validator(schema);
-  if (v(data)) return data as T;
+  if (v(data)) return [];
   // An `if` error only repeats its `then` branch's own errors.
-  const lines = [...new Set((v.errors ?? []).filter((e) => e.keyword !== 'if').map(describeError))];
+  return [...new Set((v.errors ?? []).filter((e) => e.keyword !== 'if').map(describeError))];
+}
+
+export function validate<T>(data: unknown, schema: string, file: string): T {
+  const lines = schemaErrors(data, schema);
+  if (!lines.length) return data as T;
   const shown = lines.slice(0, 5).map((l) => `${file}: ${l}`);
   if (lines.length > 5) shown.push(`${file}: … and ${lines.length - 5} more`);
   throw new CtsError('CTS_E_INVALID_FILE', `${shown[0]}${shown.length > 1 ? `\n${shown.slice(1).join('\n')}` : ''}`, `the ${schema} schema is schemas/${schema}.schema.json`);
