@@ -195,10 +195,29 @@ async function guest(argv) {
       // a marker is a convenience
     }
   };
-  const { runConformance } = await import(dist('harness/run.js'));
+  // The random part of the robustness budget on the kernel (KERNEL_ROBUSTNESS_RUNS), unless the host
+  // asks for another (FWCTL_CTS_ROBUSTNESS_RUNS reaches the guest): set before the pool's workers
+  // start, which take their environment from here.
+  if (kind === 'taint' && o.robustness) process.env.FWCTL_CTS_ROBUSTNESS_RUNS ??= String(KERNEL_ROBUSTNESS_RUNS);
+  // One pool for the boot: its workers load the harness once (seconds under TCG), not once per phase.
+  // Made before this thread's own imports, so that on two vCPUs the workers load while it does.
+  const hazards = Boolean(o.robustness) || o.hazards;
+  // A sanitizing kernel (--variant kasan) is slower at every syscall and fork: the host scales the timeouts.
+  const timeoutMs = (hazards ? ROBUSTNESS_TEST_TIMEOUT_MS : GUEST_TEST_TIMEOUT_MS) * (Number(process.env.FWCTL_CTS_GUEST_SLOWDOWN) || 1);
+  const allow = { taint: true, destructive: true, hazards };
+  // The baseline (copied into the share by the host) goes to every target the pool makes: only the abi suite reads it.
+  const baseline = o['abi-baseline'] && existsSync(join(share, BASELINE)) ? join(share, BASELINE) : undefined;
   const { WorkerPool } = await import(dist('harness/runner/pool.js'));
-  const { writeReports, renderSummary, prepareReportDir } = await import(dist('reports/index.js'));
-  const { discoverSuites } = await import(dist('harness/plan/suites.js'));
+  const pool = new WorkerPool({ workers: kind === 'main' ? 2 : 1, timeoutMs, options: { allow, ...(baseline && { abiBaseline: baseline }) } });
+  // (A failed import must not leave the pool's threads keeping this process, and the VM, alive.)
+  const [{ runConformance }, { writeReports, renderSummary, prepareReportDir }, { discoverSuites }] = await Promise.all([
+    import(dist('harness/run.js')),
+    import(dist('reports/index.js')),
+    import(dist('harness/plan/suites.js')),
+  ]).catch(async (e) => {
+    await pool.close();
+    throw e;
+  });
 
   const device = o.device ?? pickDevice();
   const state = {
@@ -252,18 +271,6 @@ async function guest(argv) {
     save();
   };
 
-  // The random part of the robustness budget on the kernel (KERNEL_ROBUSTNESS_RUNS), unless the host
-  // asks for another (FWCTL_CTS_ROBUSTNESS_RUNS reaches the guest): set before the pool's workers
-  // start, which take their environment from here.
-  if (kind === 'taint' && o.robustness) process.env.FWCTL_CTS_ROBUSTNESS_RUNS ??= String(KERNEL_ROBUSTNESS_RUNS);
-  // One pool for the boot: its workers load the harness once (seconds under TCG), not once per phase.
-  const hazards = Boolean(o.robustness) || o.hazards;
-  // A sanitizing kernel (--variant kasan) is slower at every syscall and fork: the host scales the timeouts.
-  const timeoutMs = (hazards ? ROBUSTNESS_TEST_TIMEOUT_MS : GUEST_TEST_TIMEOUT_MS) * (Number(process.env.FWCTL_CTS_GUEST_SLOWDOWN) || 1);
-  const allow = { taint: true, destructive: true, hazards };
-  // The baseline (copied into the share by the host) goes to every target the pool makes: only the abi suite reads it.
-  const baseline = o['abi-baseline'] && existsSync(join(share, BASELINE)) ? join(share, BASELINE) : undefined;
-  const pool = new WorkerPool({ workers: kind === 'main' ? 2 : 1, timeoutMs, options: { allow, ...(baseline && { abiBaseline: baseline }) } });
 
   /** `fwctl-cts run` with test-end markers; reports into <share>/<dir>. */
   const conformance = async ({ dir, targets, policy = 'upstream', suites, abiBaseline, ownPool }) => {

@@ -15,7 +15,7 @@
  * real hardware; `run --abi-baseline` stands in for a firmware switch that
  * cannot be done). Their tests skip with the reason, never pass.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, realpathSync, constants as fsc, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, realpathSync, constants as fsc, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CtsError } from '../errors.js';
@@ -324,8 +324,8 @@ function kmsgReadable(): boolean {
   }
 }
 
-/** This thread's reader of the kernel log: one descriptor, and every record read so far. */
-let kmsg: { fd: number; lines: string[] } | undefined;
+/** This thread's reader of the kernel log: one descriptor, every record read so far, one buffer (a record is at most 8 KiB; a smaller buffer gets EINVAL). */
+let kmsg: { fd: number; lines: string[]; buf: Buffer } | undefined;
 
 /**
  * The kernel log as message text (R-3's warning is one): the records held
@@ -339,20 +339,16 @@ let kmsg: { fd: number; lines: string[] } | undefined;
  * never shift.
  */
 function readKmsg(): string[] {
-  kmsg ??= { fd: openSync('/dev/kmsg', fsc.O_RDONLY | fsc.O_NONBLOCK), lines: [] };
-  const buf = Buffer.alloc(16 * 1024); // a record is at most 8 KiB; a smaller buffer gets EINVAL
+  kmsg ??= { fd: openSync('/dev/kmsg', fsc.O_RDONLY | fsc.O_NONBLOCK), lines: [], buf: Buffer.alloc(16 * 1024) };
+  // Through libc, not fs.readSync: the EAGAIN that ends every read would be a thrown Error, made
+  // after each robustness probe (milliseconds each under emulation).
   for (;;) {
-    let n: number;
-    try {
-      n = readSync(kmsg.fd, buf, 0, buf.length, null);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') continue;
-      if (code === 'EAGAIN') break;
-      throw e;
-    }
-    if (n === 0) break;
-    const record = buf.toString('utf8', 0, n);
+    const r = libc.read(kmsg.fd, kmsg.buf);
+    if (r.errno === 'EPIPE') continue;
+    if (r.errno === 'EAGAIN') break;
+    if (r.ret < 0) throw new Error(`/dev/kmsg: read: ${r.errno}`);
+    if (r.ret === 0) break;
+    const record = kmsg.buf.toString('utf8', 0, r.ret);
     const head = record.split('\n', 1)[0]!;
     kmsg.lines.push(head.slice(head.indexOf(';') + 1));
   }
