@@ -35,9 +35,11 @@ async function interrupt(name: string, sig: NodeJS.Signals) {
   launcher.stderr.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((r) => launcher.on('exit', (code) => r(code)));
   const lock = join(dir, '.fwctl-cts.lock');
-  while (!existsSync(lock)) await sleep(20);
-  // The lock holds the pid of the process doing the run: the relaunched child, not the launcher.
-  const child = Number(readFileSync(lock, 'utf8'));
+  // The lock holds the pid of the process doing the run: the relaunched child, not the launcher. It is
+  // created first and written after, so wait for the pid (read empty, it was 0: kill(0) is the group).
+  const pidIn = () => (existsSync(lock) ? Number(readFileSync(lock, 'utf8').trim()) || 0 : 0);
+  while (!pidIn()) await sleep(20);
+  const child = pidIn();
   // Under way: the journal (header, then one line per finished test) holds a few results, not all.
   const journal = join(dir, 'journal.jsonl');
   const finished = () => (existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').length - 2 : 0);
