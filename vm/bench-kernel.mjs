@@ -173,14 +173,15 @@ async function measureNode() {
 
   // The koffi binding itself, as harness/kernel/libc.ts declares ioctl: the floor of anything through koffi.
   const koffi = createRequire(join(BUILD, 'package.json'))('koffi');
-  const rawIoctl = koffi.load('libc.so.6').func('int ioctl(int fd, unsigned long request, uintptr_t arg)');
+  const rawLibc = koffi.load('libc.so.6');
+  const rawIoctl = rawLibc.func('int ioctl(int fd, unsigned long request, uintptr_t arg)');
   const infoAddrN = Number(infoAddr);
   // What koffi itself costs, by the arguments it converts: C functions that only compute (abs with one,
   // strncmp of 0 bytes with ioctl's three: an int and two 64-bit integers), and the cheapest syscall,
   // getppid, against the same syscall from C. Any call through koffi pays this on top of the C loop's.
-  const rawAbs = koffi.load('libc.so.6').func('int abs(int)');
-  const rawCall3 = koffi.load('libc.so.6').func('int strncmp(uintptr_t a, uintptr_t b, size_t n)');
-  const rawGetppid = koffi.load('libc.so.6').func('int getppid()');
+  const rawAbs = rawLibc.func('int abs(int)');
+  const rawCall3 = rawLibc.func('int strncmp(uintptr_t a, uintptr_t b, size_t n)');
+  const rawGetppid = rawLibc.func('int getppid()');
 
   const loops = {
     infoSync: sync && ((n) => {

@@ -27,7 +27,7 @@ import { CtsError } from '../errors.js';
 import { ExecTarget } from '../targets/exec.js';
 import { createTarget } from '../targets/registry.js';
 import { parseTarget } from '../targets/spec.js';
-import type { Target, TargetOptions } from '../targets/target.js';
+import { endTarget, type Target, type TargetOptions } from '../targets/target.js';
 
 export interface DifferentialCliOptions {
   /** The first target, usually the reference. @default 'sim:cxl@1.0' */
@@ -139,9 +139,8 @@ function checkUnlocked(spec: string, allows: TargetOptions['allow'], remote: boo
 }
 
 /** Let a target go; an exec: driver outlives dispose() (its pool reuses it), a one-shot comparison ends it. */
-async function release(t: Target): Promise<void> {
-  if (t instanceof ExecTarget) return t.shutdown();
-  await t.dispose();
+function release(t: Target): Promise<void> {
+  return endTarget(t);
 }
 
 /** Prove the --json file can be written before the run starts (its directory is made if missing). */

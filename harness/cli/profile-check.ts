@@ -16,7 +16,7 @@ import { codecFor } from '../codecs/index.js';
 import { EFFECTS_FLOOR, loadProfile, presentAt, scopeValue, type Command, type Probe, type Profile } from '../profiles/profile.js';
 import { sendCommand, type Observation } from '../targets/observe.js';
 import { createTarget } from '../targets/registry.js';
-import type { Allows, TargetOptions } from '../targets/target.js';
+import { endTarget, type Allows, type TargetOptions } from '../targets/target.js';
 import { SCOPES } from '../../uapi/fwctl.js';
 
 export type Cell =
@@ -121,8 +121,7 @@ export async function checkProfile(file: string, spec: string, options: TargetOp
       await target.close(fd);
     }
   } finally {
-    await (target as { shutdown?: () => Promise<void> }).shutdown?.().catch(() => undefined);
-    await target.dispose().catch(() => undefined);
+    await endTarget(target).catch(() => undefined);
   }
   return {
     profile: profile.id,

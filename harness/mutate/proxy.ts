@@ -10,7 +10,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { operatorById, type MutantState, type Operator, type ProcessRole } from './operators.js';
-import type { ChildProcess, MutationOption, StartState, SyscallResult, Target, TargetParts, TargetProcess, UserBuffer } from '../targets/target.js';
+import { endTarget, type ChildProcess, type MutationOption, type StartState, type SyscallResult, type Target, type TargetParts, type TargetProcess, type UserBuffer } from '../targets/target.js';
 
 /** The bytes of a caller's buffers, as the proxy sees them (live views: writing changes what the caller reads). */
 export interface Memory {
@@ -152,6 +152,10 @@ export class MutantTarget extends MutantProcess implements Target {
 
   get unavailable() {
     return this.target.unavailable;
+  }
+
+  shutdown(): Promise<void> {
+    return endTarget(this.target);
   }
 
   dispose(): Promise<void> {

@@ -256,12 +256,19 @@ export interface Target extends TargetProcess {
   renew?(state: StartState): Promise<Target>;
   /** Why a part is missing, when the target knows better than "does not provide" (the skip reason). */
   readonly unavailable?: Partial<Record<PartName, string>>;
-  /** Release everything the target holds. */
+  /** Release everything the target holds for the task (an exec: target keeps its driver for the next one). */
   dispose(): Promise<void>;
+  /** End the target for good, with any driver it keeps between tasks (exec:). Absent: dispose() is the end. */
+  shutdown?(): Promise<void>;
   /**
    * The calls sent to the driver and not yet answered, e.g. `close (1502 ms)`: a test that
    * times out names the call that hung rather than mocha's generic "ensure done() is called".
    * @default none (in-process targets cannot leave a call waiting)
    */
   inFlight?(): string[];
+}
+
+/** The end of a target's life (a one-shot command, an agent whose harness left): shutdown() where it has one, else dispose(). */
+export function endTarget(t: Target): Promise<void> {
+  return t.shutdown ? t.shutdown() : t.dispose();
 }

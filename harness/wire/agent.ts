@@ -31,9 +31,6 @@ export async function serveAgent(target: Target, allow: Allows, opts: Omit<Serve
     ...(!allows.destructive && { writes: writeGates(target.description) }),
   });
   await serve(target, process.stdin, process.stdout, { ...opts, guard });
-  // The harness is gone (end of input): so is what this agent drives. An exec: target keeps its driver
-  // between tasks, and a driver left running would keep the agent alive for ever, holding the device.
-  await (target as { shutdown?: () => Promise<void> }).shutdown?.().catch(() => undefined);
 }
 
 /**

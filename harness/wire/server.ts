@@ -5,7 +5,7 @@
  * that never returns blocks only its own process.
  */
 import type { Readable, Writable } from 'node:stream';
-import { ProcessKilled, SyscallError, type Target, type TargetProcess, type UserBuffer } from '../targets/target.js';
+import { ProcessKilled, SyscallError, endTarget, type Target, type TargetProcess, type UserBuffer } from '../targets/target.js';
 import { VERSION } from '../version.js';
 import { Refused, mappedBytes, type Guard, type GuardSegment } from './guard.js';
 import { MAX_LINE, PROTOCOL, hex, parseMessage, readLines, unhex, writeMessage, type Call, type Reply, type Segment } from './protocol.js';
@@ -232,9 +232,10 @@ export async function serve(first: Target, input: Readable, output: Writable, op
       writeMessage(output, { type: 'error', message: `unexpected ${msg.type} message${greeted ? '' : ' before hello'}` });
     }
   }, { onOverflow: overflow });
-  // End of input: the harness is done. Calls still running (a hung device) are abandoned.
+  // End of input: the harness is done. Calls still running (a hung device) are abandoned. The target
+  // ends for good: an exec: target's driver, kept between tasks, would keep this process alive for ever.
   await new Promise<void>((resolve) => input.on('end', resolve).on('close', resolve));
-  await target.dispose().catch(() => undefined);
+  await endTarget(target).catch(() => undefined);
 }
 
 function segments(memory: Map<bigint, Mapped>): GuardSegment[] {
