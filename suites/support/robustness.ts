@@ -26,8 +26,30 @@ type Outcome = { kind: 'ok' | 'errno' | 'crash' | 'hang'; errno?: string; stateC
 
 const OOPS = /\b(Oops|BUG:|WARNING:)/;
 
-/** Room for the longest request and response a probe uses. */
+/** The most room a probe's request or response buffer gets (a longer request is not sent, a longer response is cut). */
 const SCRATCH = 8192;
+
+/** Buffer sizes for a set of commands: what their longest valid request and response need, within SCRATCH. */
+interface Room {
+  input: number;
+  out: number;
+}
+
+/**
+ * Just the room the commands need, not SCRATCH for every probe: on a target across a wire (agent
+ * children, exec:) a changed segment travels whole, in base64, both ways (docs/wire-protocol.md
+ * "User memory"), and every probe rewrites its request buffer. 8 KiB each way per input cost a
+ * quarter of the robustness time on the VM's kernel (issue 15). Mutations never lengthen a request.
+ */
+async function roomFor(t: Fixture, commands: readonly Command[]): Promise<Room> {
+  let input = 1;
+  let out = 1;
+  for (const c of commands) {
+    input = Math.max(input, (await t.encode(c)).input.length);
+    out = Math.max(out, c.outLen);
+  }
+  return { input: Math.min(input, SCRATCH), out: Math.min(out, SCRATCH) };
+}
 
 function describeInput(i: Input): string {
   const m = i.mutation;
@@ -85,6 +107,8 @@ class Prober {
     private readonly hangMs: number,
     /** What the property looks at: only that is observed (a digest or a log read per probe costs). */
     private readonly watch: { state: boolean; log: boolean },
+    /** The request and response buffers' sizes (roomFor). */
+    private readonly room: Room,
     /** Without --allow-destructive: which mutated requests may change the device. */
     private readonly gate?: WriteGate,
   ) {}
@@ -100,7 +124,7 @@ class Prober {
         this.proc = this.t.target;
       }
       this.valid.clear();
-      this.scratch = { input: this.proc.alloc(SCRATCH), out: this.proc.alloc(SCRATCH), rpc: this.proc.alloc(RPC_SIZE) };
+      this.scratch = { input: this.proc.alloc(this.room.input), out: this.proc.alloc(this.room.out), rpc: this.proc.alloc(RPC_SIZE) };
       this.fd = await this.proc.open();
     }
     return { proc: this.proc, fd: this.fd!, scratch: this.scratch! };
@@ -126,7 +150,7 @@ class Prober {
       this.valid.set(input.command.name, valid);
     }
     const bytes = mutate(valid, input.mutation, minLen);
-    if (!bytes || bytes.length < minLen || bytes.length > SCRATCH) return undefined;
+    if (!bytes || bytes.length < minLen || bytes.length > this.room.input) return undefined;
     if (this.gate && input.mutation.kind !== 'none') {
       const g = this.gate(bytes);
       if (g.unsafe) {
@@ -140,7 +164,7 @@ class Prober {
     const before = state && (this.lastDigest ?? (await state.digest()));
     scratch.input.bytes.fill(0);
     bytes.copy(scratch.input.bytes);
-    const outLen = Math.min(input.command.outLen, SCRATCH);
+    const outLen = Math.min(input.command.outLen, this.room.out);
     encodeRpc({ scope: input.scope, in_len: bytes.length, out_len: outLen, in: scratch.input.addr, out: scratch.out.addr }).copy(scratch.rpc.bytes);
     const rpc = scratch.rpc;
     const call = proc.ioctl(fd, FWCTL_RPC, rpc.addr).then(
@@ -218,7 +242,7 @@ export async function robustness(t: Fixture, title: string, property: (o: Outcom
   // A mutated read may become a write (bnxt's HWRM_VER_GET one byte away from HWRM_FUNC_RESET): only the
   // operator's --allow-destructive lets such a request reach the device.
   const gate = d.allows.destructive ? undefined : writeGate(dev.profile, dev.codec);
-  const prober = new Prober(t, d.kind === 'sim' ? 100 : 2000, { state: property === noStateChange, log: property === noCrash }, gate);
+  const prober = new Prober(t, d.kind === 'sim' ? 100 : 2000, { state: property === noStateChange, log: property === noCrash }, await roomFor(t, commands), gate);
   let sent = 0;
   const probe = async (input: Input): Promise<void> => {
     if (property === noHang || prober.hangs < 3) {
@@ -302,12 +326,13 @@ export async function shortRequestsRefused(t: Fixture): Promise<void> {
   if (!dev.hazardFixed) t.skip(dev.kernel ? `not applicable: Linux ${dev.kernel} predates ${h.before}, where short ${profile.deviceType} requests are first refused (hazards.before)` : `the kernel release is unknown: short requests are refused only from Linux ${h.before} (hazards.before)`);
   const minLen = d.allows.hazards ? 0 : dev.minInLen;
   const gate = d.allows.destructive ? undefined : writeGate(profile, codec);
-  const prober = new Prober(t, d.kind === 'sim' ? 100 : 2000, { state: false, log: false }, gate);
+  const commands = dev.commands.filter((c) => c.safeProbe || d.allows.destructive);
+  const prober = new Prober(t, d.kind === 'sim' ? 100 : 2000, { state: false, log: false }, await roomFor(t, commands), gate);
   const skipped: string[] = [];
   let sent = 0;
   let crashed = 0;
   try {
-    for (const command of dev.commands.filter((c) => c.safeProbe || d.allows.destructive)) {
+    for (const command of commands) {
       const scope = dev.minScope(command);
       if (scope >= 2 && !d.allows.taint) {
         skipped.push(`${command.name} (${command.minScope} taints the kernel; needs --allow-taint)`);
