@@ -22,8 +22,11 @@ describe('sharing', () => {
     // Non-exclusive means between processes too (fwctl.rst "Sharing"): two more, each with its own descriptors, while ours stay open.
     const processes = t.target.parts.processes;
     if (!processes) return;
-    const children = [await processes.spawn(), await processes.spawn()];
+    // Started together: a child may be a whole new process to start (an agent child takes seconds under an emulated CPU).
+    const started = await Promise.allSettled([processes.spawn(), processes.spawn()]);
+    const children = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     try {
+      for (const s of started) if (s.status === 'rejected') throw s.reason;
       const theirs = [];
       for (const proc of children) for (let i = 0; i < 2; i++) theirs.push({ proc, fd: await t.open(proc) });
       for (const [i, { proc, fd }] of theirs.entries()) {
