@@ -188,9 +188,10 @@ function linkName(path: string): string | undefined {
   }
 }
 
+/** realpath(3): one libc call, where fs.realpathSync walks each component in JS (sysfs paths are deep). */
 function realOrUndefined(path: string): string | undefined {
   try {
-    return realpathSync(path);
+    return realpathSync.native(path);
   } catch {
     return undefined;
   }

@@ -49,18 +49,39 @@ export interface KernelProfileChoice {
  * else the oldest. undefined when the type has none.
  */
 export function kernelProfileFor(type: string, rel: string, dir: string = PROFILES_DIR): KernelProfileChoice | undefined {
-  const candidates = readdirSync(dir)
-    .filter((f) => /^kernel-[a-z0-9-]+\.json$/.test(f))
-    .map((f) => JSON.parse(readFileSync(`${dir}${f}`, 'utf8')) as Profile)
+  const candidates = kernelProfiles(dir)
     .filter((p) => p.deviceType === type)
     .sort((a, b) => versionCmp(a.kernels?.min ?? '0.0', b.kernels?.min ?? '0.0'));
   if (!candidates.length) return undefined;
   const v = kernelVersion(rel);
   if (!v) return { id: candidates[candidates.length - 1]!.id, note: `kernel release '${rel}' has no major.minor: using the newest ${type} profile` };
-  const holds = (p: Profile) => versionCmp(v, p.kernels?.min ?? '0.0') >= 0 && (!p.kernels?.max || versionCmp(v, p.kernels.max) <= 0);
+  const holds = (p: ProfileHead) => versionCmp(v, p.kernels?.min ?? '0.0') >= 0 && (!p.kernels?.max || versionCmp(v, p.kernels.max) <= 0);
   const exact = candidates.filter(holds).pop();
   if (exact) return { id: exact.id };
   const older = candidates.filter((p) => versionCmp(p.kernels?.min ?? '0.0', v) <= 0).pop();
   const pick = older ?? candidates[0]!;
   return { id: pick.id, note: `no ${type} profile describes kernel ${v}: using ${pick.id} (kernels ${pick.kernels?.min ?? '?'}–${pick.kernels?.max ?? ''}); --profile chooses another` };
+}
+
+type ProfileHead = Pick<Profile, 'id' | 'deviceType' | 'kernels'>;
+const heads = new Map<string, ProfileHead[]>();
+
+/**
+ * What the choice reads of each kernel-*.json in `dir`, read once per process: every target a
+ * worker makes asks (a target per suite and device), and the package's profiles do not change
+ * during a run. Parsing them all each time cost a tenth of a target's making under the VM's
+ * emulated CPU (issue 15).
+ */
+function kernelProfiles(dir: string): ProfileHead[] {
+  let list = heads.get(dir);
+  if (!list) {
+    list = readdirSync(dir)
+      .filter((f) => /^kernel-[a-z0-9-]+\.json$/.test(f))
+      .map((f) => {
+        const p = JSON.parse(readFileSync(`${dir}${f}`, 'utf8')) as Profile;
+        return { id: p.id, deviceType: p.deviceType, kernels: p.kernels };
+      });
+    heads.set(dir, list);
+  }
+  return list;
 }

@@ -15,7 +15,7 @@
  * real hardware; `run --abi-baseline` stands in for a firmware switch that
  * cannot be done). Their tests skip with the reason, never pass.
  */
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, realpathSync, constants as fsc, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, readlinkSync, constants as fsc, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CtsError } from '../errors.js';
@@ -491,9 +491,10 @@ function entries(dir: string): string[] {
   }
 }
 
+/** The last name a sysfs link points to (`driver`, `uport`): readlink, not a realpath walk of every component. */
 function linkBase(path: string): string | undefined {
   try {
-    return basename(realpathSync(path));
+    return basename(readlinkSync(path));
   } catch {
     return undefined;
   }
