@@ -35,19 +35,22 @@ interface Room {
   out: number;
 }
 
+/** Each command's valid request, encoded on the test's own target, in order. */
+async function validRequests(t: Fixture, commands: readonly Command[]): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for (const c of commands) out.push((await t.encode(c)).input);
+  return out;
+}
+
 /**
  * Just the room the commands need, not SCRATCH for every probe: on a target across a wire (agent
  * children, exec:) a changed segment travels whole, in base64, both ways (docs/wire-protocol.md
  * "User memory"), and every probe rewrites its request buffer. 8 KiB each way per input cost a
  * quarter of the robustness time on the VM's kernel (issue 15). Mutations never lengthen a request.
  */
-async function roomFor(t: Fixture, commands: readonly Command[]): Promise<Room> {
-  let input = 1;
-  let out = 1;
-  for (const c of commands) {
-    input = Math.max(input, (await t.encode(c)).input.length);
-    out = Math.max(out, c.outLen);
-  }
+function roomFor(commands: readonly Command[], requests: readonly Buffer[]): Room {
+  const input = Math.max(1, ...requests.map((r) => r.length));
+  const out = Math.max(1, ...commands.map((c) => c.outLen));
   return { input: Math.min(input, SCRATCH), out: Math.min(out, SCRATCH) };
 }
 
@@ -242,7 +245,8 @@ export async function robustness(t: Fixture, title: string, property: (o: Outcom
   // A mutated read may become a write (bnxt's HWRM_VER_GET one byte away from HWRM_FUNC_RESET): only the
   // operator's --allow-destructive lets such a request reach the device.
   const gate = d.allows.destructive ? undefined : writeGate(dev.profile, dev.codec);
-  const prober = new Prober(t, d.kind === 'sim' ? 100 : 2000, { state: property === noStateChange, log: property === noCrash }, await roomFor(t, commands), gate);
+  const requests = await validRequests(t, commands);
+  const prober = new Prober(t, d.kind === 'sim' ? 100 : 2000, { state: property === noStateChange, log: property === noCrash }, roomFor(commands, requests), gate);
   let sent = 0;
   const probe = async (input: Input): Promise<void> => {
     if (property === noHang || prober.hangs < 3) {
@@ -279,8 +283,8 @@ export async function robustness(t: Fixture, title: string, property: (o: Outcom
   async function inputs(): Promise<void> {
   // Deterministic: the request as is at every scope; each truncation and each
   // single-byte extreme at CONFIGURATION (the random pass covers the other scopes).
-  for (const command of commands) {
-    const len = (await t.encode(command)).input.length;
+  for (const [i, command] of commands.entries()) {
+    const len = requests[i]!.length;
     for (const scope of scopes) await probe({ command, scope, mutation: { kind: 'none' } });
     for (let cut = minLen; cut < len; cut++) await probe({ command, scope: 0, mutation: { kind: 'truncate', len: cut } });
     for (let offset = 0; offset < Math.min(64, len); offset++) {
@@ -328,18 +332,19 @@ export async function shortRequestsRefused(t: Fixture): Promise<void> {
   const minLen = 0;
   const gate = d.allows.destructive ? undefined : writeGate(profile, codec);
   const commands = dev.commands.filter((c) => c.safeProbe || d.allows.destructive);
-  const prober = new Prober(t, d.kind === 'sim' ? 100 : 2000, { state: false, log: false }, await roomFor(t, commands), gate);
+  const requests = await validRequests(t, commands);
+  const prober = new Prober(t, d.kind === 'sim' ? 100 : 2000, { state: false, log: false }, roomFor(commands, requests), gate);
   const skipped: string[] = [];
   let sent = 0;
   let crashed = 0;
   try {
-    for (const command of commands) {
+    for (const [i, command] of commands.entries()) {
       const scope = dev.minScope(command);
       if (scope >= 2 && !d.allows.taint) {
         skipped.push(`${command.name} (${command.minScope} taints the kernel; needs --allow-taint)`);
         continue;
       }
-      const valid = (await t.encode(command)).input;
+      const valid = requests[i]!;
       const declared = Math.min(codec.declaredLength(valid) ?? 0, valid.length);
       for (let cut = minLen; cut < declared; cut++) {
         const input: Input = { command, scope, mutation: { kind: 'truncate', len: cut } };
