@@ -272,8 +272,10 @@ async function guest(argv) {
   };
 
 
-  /** `fwctl-cts run` with test-end markers; reports into <share>/<dir>. */
-  /** `abiBaseline`: a record in the share other than the pool's (the pool's threads take it per task). */
+  /**
+   * `fwctl-cts run` with test-end markers; reports into <share>/<dir>. `abiBaseline`: a record in
+   * the share, which the pool's threads take with each task (WorkerPool.withOptions).
+   */
   const conformance = async ({ dir, targets, policy = 'upstream', suites, abiBaseline }) => {
     const cli = `fwctl-cts run ${targets.map((t) => `--target ${t}`).join(' ')} --allow-taint --allow-destructive${hazards ? ' --allow-hazards' : ''} --timeout ${timeoutMs}${policy === 'upstream' ? '' : ` --policy ${policy}`}${suites ? suites.map((s) => ` --suite ${s}`).join('') : ''}${abiBaseline ? ` --abi-baseline ${abiBaseline}` : ''} --report-dir ${dir}`;
     process.stdout.write(`(${cli})\n`);
@@ -281,7 +283,7 @@ async function guest(argv) {
       targets,
       policy,
       suites,
-      pool: abiBaseline && join(share, abiBaseline) !== baseline ? pool.withOptions({ allow, abiBaseline: join(share, abiBaseline) }) : pool,
+      pool: abiBaseline ? pool.withOptions({ allow, abiBaseline: join(share, abiBaseline) }) : pool,
       onResult: (r) => mark(`test :: ${r.target} :: ${r.id} :: ${r.outcome} :: ${Math.round(r.durationMs)}`),
     });
     const out = join(share, dir);

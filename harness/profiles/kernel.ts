@@ -69,8 +69,8 @@ const heads = new Map<string, ProfileHead[]>();
 /**
  * What the choice reads of each kernel-*.json in `dir`, read once per process: every target a
  * worker makes asks (a target per suite and device), and the package's profiles do not change
- * during a run. Parsing them all each time cost a tenth of a target's making under the VM's
- * emulated CPU (issue 15).
+ * during a run. Parsing them all each time was a quarter of a target's making in a CPU profile
+ * of the VM's guest (issue 15).
  */
 function kernelProfiles(dir: string): ProfileHead[] {
   let list = heads.get(dir);
