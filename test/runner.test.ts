@@ -5,8 +5,6 @@ import { discoverSuites } from '../harness/plan/suites.js';
 import { buildPlan } from '../harness/plan/plan.js';
 import { executePlan } from '../harness/runner/execute.js';
 import { WorkerPool } from '../harness/runner/pool.js';
-import { takeSnapshot, writeSnapshot } from '../harness/cli/snapshot.js';
-import { SAFE } from '../harness/targets/target.js';
 import type { TestResult } from '../harness/runner/types.js';
 import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,16 +26,6 @@ describe('runner', function () {
     pool = new WorkerPool({ workers: 1, timeoutMs: 400 });
   });
   afterEach(async () => pool.close());
-
-  it('withOptions: the same threads make their targets with other options, the pool itself keeps its own', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'fwctl-cts-options-')), 'snapshot.json');
-    writeSnapshot(file, await takeSnapshot(['sim:cxl'], SAFE));
-    const plan = await buildPlan(pool, { targets: ['sim:cxl'], suites: fixture('options') });
-    const baselineOf = async (p: WorkerPool) => (await executePlan(p, plan))[0]!.evidence[0]!.detail;
-    expect(await baselineOf(pool)).to.equal('none');
-    expect(await baselineOf(pool.withOptions({ ...SAFE, abiBaseline: file }))).to.equal(file);
-    expect(await baselineOf(pool)).to.equal('none');
-  });
 
   it('a suite re-run in a warm worker still runs all its tests (toolchain §4.1)', async () => {
     const plan = await buildPlan(pool, { targets: ['sim:cxl'], suites: fixture('counter') });

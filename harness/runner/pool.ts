@@ -27,29 +27,15 @@ export interface RunOutcome {
 export class WorkerPool {
   private readonly piscina: Piscina;
 
-  constructor(
-    private readonly opts: PoolOptions,
-    shared?: Piscina,
-  ) {
-    this.piscina =
-      shared ??
-      new Piscina({
-        filename: WORKER_URL,
-        minThreads: opts.workers,
-        maxThreads: opts.workers,
-        // One task per thread: mocha's globals and the suite context are per thread (toolchain.md §4.3).
-        concurrentTasksPerWorker: 1,
-        idleTimeout: 60_000,
-      });
-  }
-
-  /**
-   * The same threads, making their targets with other options (a run with its own ABI baseline):
-   * options travel with each task, and a new pool would load the whole harness again in new threads.
-   * Closing either closes both.
-   */
-  withOptions(options: TargetOptions): WorkerPool {
-    return new WorkerPool({ ...this.opts, options }, this.piscina);
+  constructor(private readonly opts: PoolOptions) {
+    this.piscina = new Piscina({
+      filename: WORKER_URL,
+      minThreads: opts.workers,
+      maxThreads: opts.workers,
+      // One task per thread: mocha's globals and the suite context are per thread (toolchain.md §4.3).
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 60_000,
+    });
   }
 
   get threads(): number {
