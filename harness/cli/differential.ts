@@ -90,7 +90,7 @@ export async function runDifferential(o: DifferentialCliOptions, out: NodeJS.Wri
     throw new CtsError('CTS_E_INTERNAL', `differential ${a} vs ${b} stopped: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message ?? err}`, undefined, { cause: e });
   } finally {
     mark.close();
-    for (const t of new Set([...made].reverse())) await release(t).catch(() => undefined); // the same exec: string twice is one driver
+    for (const t of new Set([...made].reverse())) await endTarget(t).catch(() => undefined); // the same exec: string twice is one driver
   }
   const durationMs = Math.round(performance.now() - started);
 
@@ -136,11 +136,6 @@ function checkUnlocked(spec: string, allows: TargetOptions['allow'], remote: boo
       remote ? `on a machine you can throw away, give the agent ${missing}` : `on a machine you can throw away, add ${missing}`,
     );
   }
-}
-
-/** Let a target go; an exec: driver outlives dispose() (its pool reuses it), a one-shot comparison ends it. */
-function release(t: Target): Promise<void> {
-  return endTarget(t);
 }
 
 /** Prove the --json file can be written before the run starts (its directory is made if missing). */

@@ -11,9 +11,8 @@
  * real kernel that is already tainted cannot show the probes' own taint, so
  * then taint is left out of the comparison, and the result says so.
  */
-import { ExecTarget } from '../targets/exec.js';
 import { createTarget } from '../targets/registry.js';
-import { SAFE, type PartName, type Target, type TargetOptions } from '../targets/target.js';
+import { SAFE, endTarget, type PartName, type Target, type TargetOptions } from '../targets/target.js';
 import { TAINT_FWCTL_MASK } from '../../uapi/fwctl.js';
 import { buildProbes, ProbeRunner, skipReason, type Probe, type RunProbesOptions, type Step, type Transcript } from './probes.js';
 
@@ -66,18 +65,10 @@ export async function differential(targetA: string, targetB: string, opts: Diffe
     b = opts.targets?.b ?? (await createTarget(targetB, options));
     return await compareTargets(a, b, opts);
   } finally {
-    if (!opts.targets?.b && b) await release(b);
-    if (!opts.targets?.a) await release(a);
+    // A one-shot comparison ends what it made (an exec: driver outlives dispose(): harness/targets/target.ts).
+    if (!opts.targets?.b && b) await endTarget(b);
+    if (!opts.targets?.a) await endTarget(a);
   }
-}
-
-/**
- * Let a target go. An exec: target's driver outlives dispose() (the pool
- * reuses it for the next task); a one-shot comparison ends it.
- */
-async function release(t: Target): Promise<void> {
-  if (t instanceof ExecTarget) return t.shutdown();
-  await t.dispose();
 }
 
 async function compareTargets(a: Target, b: Target, opts: DifferentialOptions): Promise<DifferentialResult> {
